@@ -1,0 +1,77 @@
+"""A legal process as Writ holds it once taken in: normalised, and safe to keep in history.
+
+The agency's submission (``contracts.legal_process``) is strict about unknown fields;
+these Structs are not, because old workflow histories are replayed by newer code and
+newer payloads may be read by a worker that has not been upgraded yet. Every field
+added later needs a default.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType
+
+
+class Identifier(msgspec.Struct, frozen=True, kw_only=True):
+    """A normalised target: E.164 number, lower-case email, canonical IP, trimmed account id."""
+
+    kind: IdentifierKind
+    value: str
+
+
+class Period(msgspec.Struct, frozen=True, kw_only=True):
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+class NdoTerm(msgspec.Struct, frozen=True, kw_only=True):
+    authority: str
+    ends_on: dt.date | None = None
+
+
+class Emergency(msgspec.Struct, frozen=True, kw_only=True):
+    nature_of_danger: str
+    follow_up_process_expected: bool = True
+    callback_verified_by: str | None = None
+    callback_verified_at: dt.datetime | None = None
+
+
+class Requester(msgspec.Struct, frozen=True, kw_only=True):
+    agency_id: str
+    agency_name: str = ""
+    agency_jurisdiction: str = ""
+    officer_name: str = ""
+    officer_email: str = ""
+    # Verification facts established at intake against the agencies registry.
+    agency_registered: bool = False
+    email_domain_verified: bool = False
+    officer_known: bool = False
+
+
+class LegalProcess(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    process_type: ProcessType
+    issuer_kind: IssuerKind
+    issuer_name: str
+    jurisdiction: str
+    issued_on: dt.date
+    received_at: dt.datetime
+    case_number: str
+    requester: Requester
+    targets: list[Identifier]
+    categories: list[DataCategory]
+    period: Period | None = None
+    return_date: dt.date | None = None
+    non_disclosure_order: NdoTerm | None = None
+    emergency: Emergency | None = None
+    reimbursement_requested: bool = False
+    document_key: str = ""
+    document_sha256: str = ""
+    duplicate_of: str | None = None

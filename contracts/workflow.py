@@ -1,0 +1,99 @@
+"""Payloads of ``LegalProcessWorkflow``: its input, updates, signals, queries and activities.
+
+One Struct per argument so fields can be added without breaking running workflows;
+every field added later gets a default. None of these forbid unknown fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from contracts.determination import Determination
+from contracts.enums import DataCategory, DecisionAction, Outcome, RejectionReason, Status
+from contracts.process import LegalProcess
+
+
+class LegalProcessInput(msgspec.Struct, frozen=True, kw_only=True):
+    process: LegalProcess
+
+
+class ReviewDecision(msgspec.Struct, frozen=True, kw_only=True):
+    """A reviewer's decision, delivered as a workflow update."""
+
+    action: DecisionAction
+    reviewer: str
+    reviewer_roles: list[str] = []
+    reason_code: RejectionReason | None = None
+    note: str = ""
+    # Approve may narrow what the machine allowed; never widen it.
+    categories: list[DataCategory] | None = None
+    targets: list[str] | None = None  # normalised target values kept from the determination
+    question: str = ""  # for ask_agency
+
+
+class DecisionReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    status: Status
+    approvals: list[str] = []
+    approvals_required: int = 1
+    message: str = ""
+
+
+class AgencyResponse(msgspec.Struct, frozen=True, kw_only=True):
+    responder: str
+    text: str
+
+
+class Withdrawal(msgspec.Struct, frozen=True, kw_only=True):
+    requested_by: str
+    reason: str = ""
+
+
+class ExtensionRequest(msgspec.Struct, frozen=True, kw_only=True):
+    requested_by: str
+
+
+class CallbackVerification(msgspec.Struct, frozen=True, kw_only=True):
+    verified_by: str
+    number_called: str
+    note: str = ""
+
+
+class Deadlines(msgspec.Struct, frozen=True, kw_only=True):
+    return_date: dt.date | None = None
+    respond_by: dt.datetime | None = None
+    escalate_at: dt.datetime | None = None
+    preservation_expires_at: dt.datetime | None = None
+    clarification_due_at: dt.datetime | None = None
+
+
+class CaseState(msgspec.Struct, frozen=True, kw_only=True):
+    """What the ``state`` query answers: the live view of one request."""
+
+    request_id: str
+    status: Status
+    determination: Determination | None = None
+    approvals: list[str] = []
+    approved_categories: list[DataCategory] = []
+    awaiting: str = ""
+    question: str = ""
+    escalated: bool = False
+    overdue: bool = False
+    deadlines: Deadlines = Deadlines()
+    outcome: Outcome | None = None
+    extensions_used: int = 0
+    production_key: str = ""
+
+
+class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
+    """Activity argument: mirror a status change into the case register and audit log."""
+
+    request_id: str
+    status: Status
+    actor: str
+    detail: str = ""
+    outcome: Outcome | None = None
+    determination: Determination | None = None
+    escalated: bool | None = None
+    overdue: bool | None = None
