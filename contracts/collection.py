@@ -1,0 +1,89 @@
+"""Collection and delivery payloads: only references (S3 keys, counts, digests) ever
+travel through workflow history, never the records themselves (DESIGN §1, §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+from contracts.enums import DataCategory
+from contracts.process import Identifier, Period
+
+
+class CollectionRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """Activity argument: collect exactly the approved scope."""
+
+    request_id: str
+    targets: list[Identifier]
+    categories: list[DataCategory]
+    period: Period
+    # The US parent or the EU subsidiary: collection reads only that entity's records.
+    legal_entity: str = "us"
+
+
+class CollectedFile(msgspec.Struct, frozen=True, kw_only=True):
+    category: DataCategory
+    table: str
+    key: str  # S3 key in the documents/working bucket
+    rows: int
+    sha256: str
+    columns: list[str] = []
+
+
+class TargetOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    target: Identifier
+    rows: int
+    no_data_reason: str = ""  # set when the provider held nothing for this target in the period
+    accounts: list[str] = []  # accounts the records were attributed to
+
+
+class CollectionResult(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    files: list[CollectedFile] = []
+    targets: list[TargetOutcome] = []
+
+    @property
+    def total_rows(self) -> int:
+        return sum(f.rows for f in self.files)
+
+
+class PackageRequest(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    collection: CollectionResult
+    authority: str  # e.g. "Search warrant, Wake County Superior Court, 2026-CR-004211"
+    agency_name: str = ""
+    custodian_name: str = "Custodian of Records"
+    certified_on: dt.date | None = None
+
+
+class PackagedFile(msgspec.Struct, frozen=True, kw_only=True):
+    name: str
+    sha256: str
+    bytes: int
+
+
+class ProductionPackage(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    bucket: str
+    prefix: str
+    manifest_key: str
+    manifest_sha256: str
+    archive_key: str = ""  # one zip of the whole package, what the agency downloads
+    archive_sha256: str = ""
+    files: list[PackagedFile] = []
+    total_records: int = 0
+
+
+class DeliveryRequest(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    agency_id: str
+    package: ProductionPackage
+
+
+class DeliveryReceipt(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    webhook_acknowledged: bool = False
+    webhook_attempts: int = 0
+    email_sent: bool = False
+    delivered_at: dt.datetime | None = None
