@@ -97,3 +97,43 @@ class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
     determination: Determination | None = None
     escalated: bool | None = None
     overdue: bool | None = None
+
+
+class Timing(msgspec.Struct, frozen=True, kw_only=True):
+    """Deadline policy the workflow needs, fixed in history when the request is assessed."""
+
+    escalation_lead_days: int = 3
+    clarification_timeout_days: int = 14
+    emergency_sla_minutes: int = 60
+    preservation_days: int = 90
+    preservation_extension_days: int = 90
+    max_preservation_extensions: int = 1
+    preservation_reminder_days: int = 14
+
+
+class Assessment(msgspec.Struct, frozen=True, kw_only=True):
+    """What the ``assess`` activity returns: the machine determination and the timing policy."""
+
+    determination: Determination
+    timing: Timing = Timing()
+
+
+class RequesterVerification(msgspec.Struct, frozen=True, kw_only=True):
+    """Staff confirm (or refuse) a requester the registry could not verify."""
+
+    verified_by: str
+    verified: bool
+    note: str = ""
+
+
+class CustomerNotice(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    reason: str = ""
+
+
+class AgencyNotice(msgspec.Struct, frozen=True, kw_only=True):
+    """A message to the requesting officer that carries no personal data."""
+
+    request_id: str
+    subject: str
+    body: str

@@ -1,0 +1,120 @@
+"""The case register's schema (SQLAlchemy Core): the durable record kept for years after
+workflows are gone. The same tables run on SQLite (local) and PostgreSQL (production);
+changes go through Alembic migrations in ``services/register/migrations``."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+UTC_TIMESTAMP = sa.DateTime(timezone=True)
+
+agencies = sa.Table(
+    "agencies",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("jurisdiction", sa.String(8), nullable=False),
+    sa.Column("email_domains", sa.JSON, nullable=False),
+    sa.Column("callback_number", sa.String(32), nullable=False),
+    sa.Column("webhook_url", sa.String(2000)),
+    sa.Column("webhook_secret", sa.String(200)),
+    sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+)
+
+officers = sa.Table(
+    "officers",
+    metadata,
+    sa.Column("agency_id", sa.String(64), sa.ForeignKey("agencies.id"), primary_key=True),
+    sa.Column("email", sa.String(254), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("badge", sa.String(64)),
+    sa.Column("phone", sa.String(32)),
+)
+
+legal_processes = sa.Table(
+    "legal_processes",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("agency_id", sa.String(64), sa.ForeignKey("agencies.id"), nullable=False),
+    sa.Column("process_type", sa.String(40), nullable=False),
+    sa.Column("case_number", sa.String(128), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("emergency", sa.Boolean, nullable=False, default=False),
+    sa.Column("received_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("updated_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("return_date", sa.Date),
+    sa.Column("duplicate_of", sa.String(40)),
+    sa.Column("idempotency_key", sa.String(200)),
+    sa.Column("request_digest", sa.String(64)),
+    # The normalised process as taken in (contracts.process.LegalProcess, JSON).
+    sa.Column("process", sa.JSON, nullable=False),
+    sa.Column("document_key", sa.String(500), nullable=False),
+    sa.Column("document_sha256", sa.String(64), nullable=False),
+    sa.Column("determination", sa.JSON),
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("escalated", sa.Boolean, nullable=False, default=False),
+    sa.Column("overdue", sa.Boolean, nullable=False, default=False),
+    sa.UniqueConstraint("agency_id", "idempotency_key", name="uq_legal_processes_idempotency"),
+    sa.Index("ix_legal_processes_agency_case", "agency_id", "case_number"),
+    sa.Index("ix_legal_processes_status", "status"),
+)
+
+process_targets = sa.Table(
+    "process_targets",
+    metadata,
+    sa.Column("request_id", sa.String(40), sa.ForeignKey("legal_processes.id"), primary_key=True),
+    sa.Column("kind", sa.String(20), primary_key=True),
+    sa.Column("value", sa.String(320), primary_key=True),
+    sa.Index("ix_process_targets_value", "kind", "value"),
+)
+
+# Append-only and hash-chained: each row's hash covers the previous row's hash, so an
+# edited or deleted row breaks every hash after it (``writ audit verify`` finds it).
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("request_id", sa.String(40), index=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.JSON, nullable=False),
+    sa.Column("at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# 47 CFR §64.2009(c): a record of every disclosure of CPNI to a third party, kept >= 1 year.
+disclosures = sa.Table(
+    "disclosures",
+    metadata,
+    sa.Column("id", sa.String(80), primary_key=True),  # request id + delivery step: idempotent
+    sa.Column("request_id", sa.String(40), sa.ForeignKey("legal_processes.id"), nullable=False),
+    sa.Column("agency_id", sa.String(64), nullable=False),
+    sa.Column("categories", sa.JSON, nullable=False),
+    sa.Column("targets", sa.JSON, nullable=False),
+    sa.Column("authority", sa.String(500), nullable=False),
+    sa.Column("record_count", sa.Integer, nullable=False),
+    sa.Column("manifest_sha256", sa.String(64), nullable=False),
+    sa.Column("disclosed_at", UTC_TIMESTAMP, nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("agency_id", sa.String(64), sa.ForeignKey("agencies.id"), nullable=False),
+    sa.Column("key", sa.String(500), nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("bytes", sa.Integer, nullable=False),
+    sa.Column("uploaded_at", UTC_TIMESTAMP, nullable=False),
+)
