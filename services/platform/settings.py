@@ -50,6 +50,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     max_document_bytes: int = 20 * 1024 * 1024
 
+    # The legal entity named on records custodians' certificates.
+    provider_name: str = "Writ Communications, Inc."
+    policy_file: str = ""
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "legal-process@writ.local"

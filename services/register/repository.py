@@ -184,24 +184,25 @@ class Register:
 
     # -- agencies ------------------------------------------------------------------------
 
-    async def create_agency(self, row: Mapping[str, Any], actor: str) -> bool:
-        """Insert an agency; False when the id is taken."""
+    async def create_agency(
+        self, row: Mapping[str, Any], officer_rows: Iterable[Mapping[str, Any]], actor: str
+    ) -> bool:
+        """Insert an agency and its officers; False when the id is taken."""
+        officer_rows = [dict(o, agency_id=row["id"]) for o in officer_rows]
 
         async def write(conn: AsyncConnection) -> bool:
             exists = await conn.scalar(sa.select(agencies.c.id).where(agencies.c.id == row["id"]))
             if exists:
                 return False
             await conn.execute(agencies.insert().values(**row, created_at=utcnow()))
+            if officer_rows:
+                await conn.execute(officers.insert(), officer_rows)
             await self.append_audit(
                 conn, request_id=None, actor=actor, action="agency_registered", detail={"agency_id": row["id"]}
             )
             return True
 
         return await self.transaction(write)
-
-    async def add_officer(self, agency_id: str, row: Mapping[str, Any]) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(officers.insert().values(agency_id=agency_id, **row))
 
     async def get_agency(self, agency_id: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
@@ -287,6 +288,18 @@ class Register:
                     "document_sha256": row["document_sha256"],
                     "duplicate_of": row.get("duplicate_of"),
                 },
+            )
+
+        await self.transaction(write)
+
+    async def abort_intake(self, request_id: str, actor: str, reason: str) -> None:
+        """Undo an intake whose workflow could not be started; the audit keeps both facts."""
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(process_targets.delete().where(process_targets.c.request_id == request_id))
+            await conn.execute(legal_processes.delete().where(legal_processes.c.id == request_id))
+            await self.append_audit(
+                conn, request_id=request_id, actor=actor, action="intake_aborted", detail={"reason": reason}
             )
 
         await self.transaction(write)
@@ -384,6 +397,20 @@ class Register:
                 action=f"status:{change.status.value}",
                 detail={"detail": change.detail, "outcome": change.outcome.value if change.outcome else None},
             )
+
+        await self.transaction(write)
+
+    async def set_production(self, request_id: str, key: str, actor: str) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            current = await conn.scalar(
+                sa.select(legal_processes.c.production_key).where(legal_processes.c.id == request_id)
+            )
+            if current == key:
+                return
+            await conn.execute(
+                legal_processes.update().where(legal_processes.c.id == request_id).values(production_key=key)
+            )
+            await self.append_audit(conn, request_id=request_id, actor=actor, action="production_stored", detail={"key": key})
 
         await self.transaction(write)
 

@@ -56,12 +56,14 @@ legal_processes = sa.Table(
     sa.Column("duplicate_of", sa.String(40)),
     sa.Column("idempotency_key", sa.String(200)),
     sa.Column("request_digest", sa.String(64)),
-    # The normalised process as taken in (contracts.process.LegalProcess, JSON).
+    # The submission exactly as the agency sent it, and the normalised process taken in.
+    sa.Column("submission", sa.JSON, nullable=False),
     sa.Column("process", sa.JSON, nullable=False),
     sa.Column("document_key", sa.String(500), nullable=False),
     sa.Column("document_sha256", sa.String(64), nullable=False),
     sa.Column("determination", sa.JSON),
     sa.Column("outcome", sa.String(32)),
+    sa.Column("production_key", sa.String(500)),
     sa.Column("escalated", sa.Boolean, nullable=False, default=False),
     sa.Column("overdue", sa.Boolean, nullable=False, default=False),
     sa.UniqueConstraint("agency_id", "idempotency_key", name="uq_legal_processes_idempotency"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 04:04:43.869637
+Create Date: 2026-11-22 04:09:07.787499
 """
 
 from alembic import op
@@ -65,11 +65,13 @@ def upgrade() -> None:
     sa.Column('duplicate_of', sa.String(length=40), nullable=True),
     sa.Column('idempotency_key', sa.String(length=200), nullable=True),
     sa.Column('request_digest', sa.String(length=64), nullable=True),
+    sa.Column('submission', sa.JSON(), nullable=False),
     sa.Column('process', sa.JSON(), nullable=False),
     sa.Column('document_key', sa.String(length=500), nullable=False),
     sa.Column('document_sha256', sa.String(length=64), nullable=False),
     sa.Column('determination', sa.JSON(), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=True),
+    sa.Column('production_key', sa.String(length=500), nullable=True),
     sa.Column('escalated', sa.Boolean(), nullable=False),
     sa.Column('overdue', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_legal_processes_agency_id_agencies')),

@@ -1,0 +1,160 @@
+"""HTTP bodies of the intake API beyond the submission itself (DESIGN §4).
+
+Request bodies forbid unknown fields (a typo must not silently drop a legal fact);
+responses are plain Structs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from msgspec import Meta
+
+from contracts.determination import Flag, Reason
+from contracts.enums import (
+    DataCategory,
+    DecisionAction,
+    Outcome,
+    ProcessType,
+    RejectionReason,
+    Status,
+)
+from contracts.legal_process import Email, Jurisdiction
+from contracts.workflow import Deadlines
+
+AgencyId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Slug, e.g. raleigh-pd")]
+Domain = Annotated[str, Meta(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$", max_length=253)]
+
+
+class OfficerIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    email: Email
+    badge: Annotated[str, Meta(max_length=64)] | None = None
+    phone: Annotated[str, Meta(max_length=32)] | None = None
+
+
+class AgencyIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: AgencyId
+    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    jurisdiction: Jurisdiction
+    email_domains: Annotated[list[Domain], Meta(min_length=1, description="Verified email domains")]
+    callback_number: Annotated[
+        str, Meta(min_length=7, max_length=32, description="Published number used for call-back verification")
+    ]
+    webhook_url: Annotated[str, Meta(pattern=r"^https?://", max_length=2000)] | None = None
+    webhook_secret: Annotated[str, Meta(min_length=16, max_length=200)] | None = None
+    officers: list[OfficerIn] = []
+
+
+class AgencyView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    name: str
+    jurisdiction: str
+    email_domains: list[str]
+    callback_number: str
+    webhook_url: str | None = None
+    created_at: dt.datetime | None = None
+
+
+class DeterminationSummary(msgspec.Struct, frozen=True, kw_only=True):
+    disposition: str
+    allowed_categories: list[DataCategory] = []
+    denied_categories: list[DataCategory] = []
+    flags: list[Flag] = []
+    reasons: list[Reason] = []
+    targets_allowed: int = 0
+    targets_refused: int = 0
+
+
+class LegalProcessView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    status: Status
+    process_type: ProcessType
+    case_number: str
+    agency_id: str
+    received_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    return_date: dt.date | None = None
+    emergency: bool = False
+    duplicate_of: str | None = None
+    document_sha256: str = ""
+    determination: DeterminationSummary | None = None
+    deadlines: Deadlines | None = None
+    awaiting: Annotated[str, Meta(description="What the request waits for: verification, review, agency")] = ""
+    question: Annotated[str, Meta(description="The clarification asked of the agency, if any")] = ""
+    escalated: bool = False
+    overdue: bool = False
+    outcome: Outcome | None = None
+    production_available: bool = False
+    message: str = ""
+
+
+class LegalProcessPage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[LegalProcessView]
+    next_cursor: str | None = None
+
+
+class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    action: DecisionAction
+    reason_code: RejectionReason | None = None
+    note: Annotated[str, Meta(max_length=4000)] = ""
+    categories: Annotated[
+        list[DataCategory] | None, Meta(description="Approve: narrow to these categories (never wider than allowed)")
+    ] = None
+    targets: Annotated[
+        list[str] | None, Meta(description="Approve: narrow to these normalised target values")
+    ] = None
+    question: Annotated[str, Meta(max_length=4000, description="ask_agency: the question for the agency")] = ""
+
+
+class DecisionOut(msgspec.Struct, frozen=True, kw_only=True):
+    status: Status
+    approvals: list[str]
+    approvals_required: int
+
+
+class ClarificationIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    text: Annotated[str, Meta(min_length=1, max_length=10000)]
+
+
+class WithdrawalIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    reason: Annotated[str, Meta(max_length=4000)] = ""
+
+
+class VerificationIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    verified: bool
+    note: Annotated[str, Meta(max_length=4000)] = ""
+
+
+class CallbackIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    number_called: Annotated[str, Meta(min_length=7, max_length=32)]
+    note: Annotated[str, Meta(max_length=4000)] = ""
+
+
+class DocumentOut(msgspec.Struct, frozen=True, kw_only=True):
+    document_id: str
+    sha256: str
+    bytes: int
+
+
+class AuditEventView(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict
+    hash: str
+
+
+class DisclosureView(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    request_id: str
+    agency_id: str
+    categories: list[str]
+    targets: list[str]
+    authority: str
+    record_count: int
+    manifest_sha256: str
+    disclosed_at: dt.datetime

@@ -1,0 +1,106 @@
+"""``create_app()``: the one place that wires the intake API together."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from litestar import Litestar, Request
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.types import ASGIApp, Receive, Scope, Send
+from temporalio.client import Client
+
+from services.intake.agencies.controllers import AgencyController
+from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
+from services.intake.health.controllers import healthz, readyz
+from services.intake.legal_processes.controllers import LegalProcessController
+from services.intake.legal_processes.services import IntakeService
+from services.intake.problems import http_exception_handler, internal_error_handler
+from services.intake.review.controllers import ReviewController
+from services.platform.objectstore import s3_client
+from services.platform.settings import Settings, get_settings
+from services.platform.temporal import connect
+from services.register.repository import Register, create_engine
+
+API_DESCRIPTION = """Writ takes legal process in from agencies, routes it through legal review,
+and delivers exactly the scoped production. Agencies authenticate with a bearer JWT scoped to
+their agency; staff tokens carry roles (reviewer, legal, billing, auditor, admin). Every error
+is an RFC 9457 problem document naming the offending `field`."""
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Bind a request id (the caller's X-Request-Id, or a new one) to every log line."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id, method=scope["method"], path=scope["path"])
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        await app(scope, receive, send_with_id)
+
+    return middleware
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    register: Register | None = None,
+    temporal: Client | None = None,
+    s3: Any = None,
+) -> Litestar:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        own_register = register is None
+        reg = register or Register(create_engine(settings.database_url_async))
+        client = temporal or await connect(settings)
+        app.state.intake = IntakeService(settings, reg, s3 or s3_client(settings), client)
+        try:
+            yield
+        finally:
+            if own_register:
+                await reg.close()
+
+    return Litestar(
+        route_handlers=[healthz, readyz, LegalProcessController, ReviewController, AgencyController],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        middleware=[
+            request_context_middleware,
+            DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),
+        ],
+        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=False))],
+        exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
+        request_max_body_size=settings.max_document_bytes + 1024 * 1024,
+        openapi_config=OpenAPIConfig(
+            title="Writ legal-process API",
+            version="1.0.0",
+            description=API_DESCRIPTION,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+            ),
+            security=[{"bearer": []}],
+        ),
+    )

@@ -1,0 +1,56 @@
+"""Liveness, readiness (database, S3, Temporal) and Prometheus-style metrics."""
+
+from __future__ import annotations
+
+import asyncio
+
+from litestar import Request, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+
+from services.intake.problems import MEDIA_TYPE, PROBLEM_BASE
+from services.platform.objectstore import check_reachable
+
+CHECK_TIMEOUT = 3.0
+
+
+@get("/healthz", tags=["health"], summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+async def _check(name: str, probe) -> tuple[str, str | None]:
+    try:
+        await asyncio.wait_for(probe(), timeout=CHECK_TIMEOUT)
+        return name, None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", named below
+        return name, f"{type(exc).__name__}: {exc}"[:300]
+
+
+@get("/readyz", tags=["health"], summary="Database, S3 and Temporal all reachable")
+async def readyz(request: Request) -> Response[dict]:
+    state = request.app.state
+    intake = state.intake
+
+    async def temporal() -> None:
+        await intake.temporal.service_client.check_health()
+
+    results = await asyncio.gather(
+        _check("database", intake.register.ping),
+        _check("s3", lambda: asyncio.to_thread(check_reachable, intake.settings, intake.s3)),
+        _check("temporal", temporal),
+    )
+    checks = {name: (error or "ok") for name, error in results}
+    failing = [name for name, error in results if error]
+    if not failing:
+        return Response({"status": "ready", "checks": checks}, status_code=HTTP_200_OK)
+    return Response(
+        {
+            "type": PROBLEM_BASE + "not-ready",
+            "title": "Not ready",
+            "status": 503,
+            "detail": "not reachable: " + ", ".join(failing),
+            "checks": checks,
+        },
+        status_code=HTTP_503_SERVICE_UNAVAILABLE,
+        media_type=MEDIA_TYPE,
+    )

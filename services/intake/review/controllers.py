@@ -1,0 +1,114 @@
+"""Staff side: the review queue, decisions, requester verification, the audit trail and
+the CPNI disclosure log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_200_OK
+
+from contracts.api import (
+    AuditEventView,
+    CallbackIn,
+    DecisionIn,
+    DecisionOut,
+    DisclosureView,
+    LegalProcessPage,
+    VerificationIn,
+)
+from contracts.enums import ProcessType, Status
+from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
+from services.intake.auth.guards import auditors, principal_of, requires, reviewers, STAFF_READ
+from services.intake.deps import intake_service
+from services.intake.legal_processes.controllers import own_request, run_update
+from services.intake.legal_processes.services import IntakeService, to_view
+from services.intake.problems import decode_json
+from services.workflows.legal_process.workflows import LegalProcessWorkflow
+
+OPEN_STATUSES = [Status.RECEIVED, Status.VERIFYING, Status.IN_REVIEW, Status.AWAITING_AGENCY]
+
+
+class ReviewController(Controller):
+    path = "/v1"
+    tags = ["staff"]
+    dependencies = intake_service
+
+    @get("/review-queue", guards=[requires(*STAFF_READ)], summary="Requests awaiting people, emergencies first")
+    async def queue(
+        self,
+        service: IntakeService,
+        status: Status | None = None,
+        process_type: ProcessType | None = None,
+        emergency: bool | None = None,
+        overdue: bool | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> LegalProcessPage:
+        rows = await service.register.list_legal_processes(
+            statuses=[status.value] if status else [s.value for s in OPEN_STATUSES],
+            process_type=process_type.value if process_type else None,
+            emergency=emergency,
+            overdue=overdue,
+            limit=limit,
+            queue_order=True,
+        )
+        return LegalProcessPage(items=[to_view(r) for r in rows])
+
+    @post("/legal-processes/{request_id:str}/decisions", guards=[reviewers], status_code=HTTP_200_OK,
+          summary="Approve, reject, ask the agency or escalate to legal")
+    async def decide(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+        principal = principal_of(request)
+        await own_request(service, principal, request_id)
+        body = decode_json(await request.body(), DecisionIn)
+        receipt = await run_update(
+            service,
+            request_id,
+            LegalProcessWorkflow.decide,
+            ReviewDecision(
+                action=body.action,
+                reviewer=principal.subject,
+                reviewer_roles=sorted(r.value for r in principal.roles),
+                reason_code=body.reason_code,
+                note=body.note,
+                categories=body.categories,
+                targets=body.targets,
+                question=body.question,
+            ),
+        )
+        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+
+    @post("/legal-processes/{request_id:str}/verification", guards=[reviewers], status_code=HTTP_200_OK,
+          summary="Confirm or refuse a requester the registry could not verify")
+    async def verify(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+        principal = principal_of(request)
+        await own_request(service, principal, request_id)
+        body = decode_json(await request.body(), VerificationIn)
+        receipt = await run_update(service, request_id, LegalProcessWorkflow.verify_requester,
+                                   RequesterVerification(verified_by=principal.subject, verified=body.verified, note=body.note))
+        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+
+    @post("/legal-processes/{request_id:str}/callback", guards=[reviewers], status_code=HTTP_200_OK,
+          summary="Record the call-back to the agency's published number (emergencies)")
+    async def callback(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+        principal = principal_of(request)
+        await own_request(service, principal, request_id)
+        body = decode_json(await request.body(), CallbackIn)
+        receipt = await run_update(service, request_id, LegalProcessWorkflow.record_callback,
+                                   CallbackVerification(verified_by=principal.subject, number_called=body.number_called, note=body.note))
+        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+
+    @get("/legal-processes/{request_id:str}/audit", guards=[requires(*STAFF_READ)], summary="The request's audit trail")
+    async def audit(self, request: Request, service: IntakeService, request_id: str) -> list[AuditEventView]:
+        await own_request(service, principal_of(request), request_id)
+        return [AuditEventView(**e) for e in await service.register.audit_trail(request_id)]
+
+    @get("/disclosures", guards=[auditors], summary="CPNI disclosure log (47 CFR §64.2009(c))")
+    async def disclosures(
+        self, service: IntakeService, since: dt.date | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+    ) -> list[DisclosureView]:
+        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
+        rows = await service.register.list_disclosures(since=start, limit=limit)
+        return [DisclosureView(**r) for r in rows]

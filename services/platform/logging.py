@@ -1,0 +1,109 @@
+"""structlog configuration: JSON off a terminal, context merged first, personal data redacted.
+
+Redaction is by key (fields that hold identifiers or people's details never reach a log
+line) and by pattern (phone numbers, emails and IP addresses inside free text).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "[redacted]"
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "target",
+        "targets",
+        "identifier",
+        "identifiers",
+        "value",
+        "phone",
+        "phone_number",
+        "telephone_number",
+        "number",
+        "email",
+        "officer_email",
+        "ip",
+        "ip_address",
+        "name",
+        "officer_name",
+        "address",
+        "body",
+        "records",
+        "authorization",
+        "token",
+        "password",
+        "secret",
+        "webhook_secret",
+    }
+)
+
+_PATTERNS = (
+    re.compile(r"\+?\d[\d\s().-]{8,}\d"),  # telephone numbers in any common format
+    re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # emails
+    re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4
+    re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b"),  # IPv6 (most forms)
+)
+
+
+def redact_text(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _redact(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v) for v in value]
+    return value
+
+
+def redact_personal_data(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key.lower() in SENSITIVE_KEYS:
+            event_dict[key] = REDACTED
+        elif key not in {"timestamp", "level", "logger", "request_id", "path", "method"}:
+            event_dict[key] = _redact(event_dict[key])
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
+    json = (not sys.stderr.isatty()) if json is None else json
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_personal_data,
+    ]
+    renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # Libraries that log through the standard library (uvicorn, temporalio) get the same
+    # redaction and format.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

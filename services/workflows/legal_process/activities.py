@@ -1,0 +1,199 @@
+"""Activities of ``LegalProcessWorkflow``: every piece of I/O it does.
+
+Each is idempotent (keys derive from the request id and the step), so a retry after a
+crash converges instead of duplicating. Legal and validation failures are
+non-retryable; infrastructure failures retry with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import smtplib
+from email.message import EmailMessage
+from typing import Any
+
+import msgspec
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from contracts.collection import (
+    CollectionRequest,
+    CollectionResult,
+    DeliveryReceipt,
+    DeliveryRequest,
+    PackageRequest,
+    ProductionPackage,
+)
+from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
+from services.platform.settings import Settings
+from services.register.repository import Register
+from services.workflows.decisions.determine import determine
+from services.workflows.decisions.policy import Policy, timing
+from services.workflows.delivery.mail import send_production_notice
+from services.workflows.delivery.package import build_production_package
+from services.workflows.delivery.webhook import (
+    deliver_webhook,
+    presign_production,
+    production_ready_payload,
+    webhook_delivery_id,
+)
+from services.workflows.lake.collection import collect, delete_collection, target_facts
+
+log = structlog.get_logger(__name__)
+
+PRESIGNED_URL_SECONDS = 900
+
+
+class LegalProcessActivities:
+    def __init__(self, settings: Settings, register: Register, s3: Any, policy: Policy) -> None:
+        self.settings = settings
+        self.register = register
+        self.s3 = s3
+        self.policy = policy
+
+    @activity.defn(name="record_status")
+    async def record_status(self, change: StatusChange) -> None:
+        await self.register.apply_status_change(change)
+
+    @activity.defn(name="assess")
+    def assess(self, arg: LegalProcessInput) -> Assessment:
+        """The machine determination over the carrier's facts about the targets."""
+        process = arg.process
+        facts = target_facts(process.targets, process.period, self.settings) if process.targets else None
+        # The scheduled time is the server's clock (skipped in tests), fixed per attempt.
+        now = activity.info().current_attempt_scheduled_time
+        return Assessment(determination=determine(process, self.policy, now, facts), timing=timing(self.policy))
+
+    @activity.defn(name="collect_records")
+    def collect_records(self, request: CollectionRequest) -> CollectionResult:
+        details = activity.info().heartbeat_details
+        return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
+
+    @activity.defn(name="preserve_records")
+    def preserve_records(self, request: CollectionRequest) -> CollectionResult:
+        """A §2703(f) snapshot: the same scoped read, kept, and disclosed to no one."""
+        details = activity.info().heartbeat_details
+        return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
+
+    @activity.defn(name="release_preservation")
+    def release_preservation(self, notice: CustomerNotice) -> None:
+        delete_collection(notice.request_id, self.settings)
+
+    @activity.defn(name="build_package")
+    def build_package(self, request: PackageRequest) -> ProductionPackage:
+        if not request.provider_name:
+            request = _with_provider(request, self.settings)
+        return build_production_package(request, self.settings, self.s3)
+
+    @activity.defn(name="deliver_production")
+    async def deliver_production(self, request: DeliveryRequest) -> DeliveryReceipt:
+        """Record, then notify: the disclosure log and the download exist before anyone is
+        told, and each notice carries an id that is the same on every retry."""
+        package = request.package
+        agency = await self.register.get_agency(request.agency_id)
+        if agency is None:
+            raise ApplicationError(f"agency {request.agency_id} is not registered", type="UnknownAgency", non_retryable=True)
+        row = await self.register.get_legal_process(request.request_id)
+        process = row["process"]
+        await self.register.set_production(request.request_id, package.archive_key or package.manifest_key, actor="writ")
+        await self.register.record_disclosure(
+            {
+                "id": f"{request.request_id}:production",
+                "request_id": request.request_id,
+                "agency_id": request.agency_id,
+                "categories": sorted({f.name.rsplit(".", 1)[0] for f in package.files if f.name.endswith(".csv")}),
+                "targets": [t["value"] for t in process["targets"]],
+                "authority": f"{process['process_type']} {process['case_number']} ({process['issuer_name']})",
+                "record_count": package.total_records,
+                "manifest_sha256": package.manifest_sha256,
+                "disclosed_at": dt.datetime.now(dt.UTC),
+            },
+            actor="writ",
+        )
+        attempts = activity.info().attempt
+        acknowledged = False
+        if agency.get("webhook_url") and agency.get("webhook_secret"):
+            url = await asyncio.to_thread(
+                presign_production, self.s3, package.bucket, package.archive_key, PRESIGNED_URL_SECONDS
+            )
+            expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PRESIGNED_URL_SECONDS)
+            await asyncio.to_thread(
+                deliver_webhook,
+                agency["webhook_url"],
+                agency["webhook_secret"].encode(),
+                webhook_delivery_id(request.request_id),
+                production_ready_payload(package, url, expires),
+                now=lambda: dt.datetime.now(dt.UTC),
+                timeout=20.0,
+            )
+            acknowledged = True
+        officer_email = process["requester"].get("officer_email")
+        if officer_email:
+            await asyncio.to_thread(
+                send_production_notice,
+                self.settings,
+                officer_email,
+                request.request_id,
+                agency["name"],
+                f"GET {self.settings.api_base_url}/v1/legal-processes/{request.request_id}/production "
+                "with your agency's bearer token.",
+            )
+        await self.register.audit(
+            request_id=request.request_id, actor="writ", action="production_delivered",
+            detail={"webhook_acknowledged": acknowledged, "attempt": attempts},
+        )
+        return DeliveryReceipt(
+            request_id=request.request_id,
+            webhook_acknowledged=acknowledged,
+            webhook_attempts=attempts,
+            email_sent=bool(officer_email),
+            delivered_at=dt.datetime.now(dt.UTC),
+        )
+
+    @activity.defn(name="notify_customer")
+    async def notify_customer(self, notice: CustomerNotice) -> None:
+        await self.register.audit(
+            request_id=notice.request_id, actor="writ", action="customer_notified", detail={"reason": notice.reason}
+        )
+
+    @activity.defn(name="notify_agency")
+    async def notify_agency(self, notice: AgencyNotice) -> None:
+        row = await self.register.get_legal_process(notice.request_id)
+        to_address = row["process"]["requester"].get("officer_email") if row else None
+        if not to_address:
+            return
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = to_address
+        message["Subject"] = notice.subject
+        subject_digest = hashlib.sha256(notice.subject.encode()).hexdigest()[:16]
+        message["Message-ID"] = f"<agency-notice.{notice.request_id}.{subject_digest}@writ>"
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(notice.body)
+        await asyncio.to_thread(_send, self.settings, message)
+        await self.register.audit(request_id=notice.request_id, actor="writ", action="agency_notified", detail={"subject": notice.subject})
+
+    def all(self) -> list[Any]:
+        return [
+            self.record_status,
+            self.assess,
+            self.collect_records,
+            self.preserve_records,
+            self.release_preservation,
+            self.build_package,
+            self.deliver_production,
+            self.notify_customer,
+            self.notify_agency,
+        ]
+
+
+def _send(settings: Settings, message: EmailMessage) -> None:
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)
+
+
+def _with_provider(request: PackageRequest, settings: Settings) -> PackageRequest:
+    return msgspec.structs.replace(request, provider_name=settings.provider_name)
