@@ -70,3 +70,168 @@ def temporal_test_server_path() -> str:
 @pytest.fixture
 def task_queue() -> str:
     return f"writ-test-{uuid.uuid4()}"
+
+
+# -- Temporal ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(base_settings: Settings, temporal_test_server_path: str):
+    """The real time-skipping test server, with our converter and codec and the search
+    attributes registered (as ``writ up`` does on the dev server)."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.testing import WorkflowEnvironment
+
+    from services.platform.temporal import data_converter
+    from services.workflows.search_attributes import ALL_KEYS
+
+    kinds = {
+        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        "BOOL": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+        "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    }
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server_path,
+        data_converter=data_converter(base_settings),
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace="default",
+            search_attributes={key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")] for key in ALL_KEYS},
+        )
+    )
+    yield env
+    await env.shutdown()
+
+
+# -- the case register ---------------------------------------------------------------------
+
+
+def _register_backends() -> list:
+    backends = [pytest.param("sqlite", id="sqlite")]
+    backends.append(
+        pytest.param(
+            "postgres",
+            id="postgres",
+            marks=pytest.mark.skipif(
+                not os.environ.get("WRIT_TEST_POSTGRES_URL"), reason="WRIT_TEST_POSTGRES_URL not set"
+            ),
+        )
+    )
+    return backends
+
+
+@pytest.fixture(scope="session", params=_register_backends())
+async def register_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A freshly migrated register: a SQLite file, or a throwaway PostgreSQL database."""
+    import asyncio
+
+    from services.register.migrations import upgrade_url
+
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('register') / 'register.db'}"
+        await asyncio.to_thread(upgrade_url, url)
+        yield url
+        return
+
+    import asyncpg
+
+    admin_url = os.environ["WRIT_TEST_POSTGRES_URL"]
+    name = f"writ_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    base = admin_url.rsplit("/", 1)[0].split("://", 1)[1]
+    url = f"postgresql+asyncpg://{base}/{name}"
+    await asyncio.to_thread(upgrade_url, url)
+    yield url
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def register(register_url: str):
+    from services.register.repository import Register, create_engine
+
+    reg = Register(create_engine(register_url))
+    yield reg
+    await reg.close()
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mailbox(tmp_path_factory: pytest.TempPathFactory):
+    """A real SMTP sink on a free port, keeping messages on disk."""
+    from services.workflows.delivery.mailsink import MailSink
+
+    directory = tmp_path_factory.mktemp("mail")
+    sink = MailSink(directory, port=free_port())
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(base_settings: Settings, mailbox, register_url: str) -> Settings:
+    """Settings for a whole service under test: real S3, register and mail sink."""
+    import msgspec
+
+    return msgspec.structs.replace(
+        base_settings, database_url=register_url, smtp_port=mailbox.port
+    )
+
+
+# -- the service under test ------------------------------------------------------------------
+
+@pytest.fixture
+def service_settings(settings: Settings, task_queue: str) -> Settings:
+    import msgspec
+
+    return msgspec.structs.replace(settings, task_queue=task_queue)
+
+
+@pytest.fixture
+def mint(service_settings: Settings):
+    """Mint a bearer token: ``mint("reviewer", sub="alice")`` or ``mint("agency", agency="x")``."""
+    from services.intake.auth.tokens import mint_local_token
+
+    def make(*roles: str, sub: str = "tester", agency: str | None = None, ttl: int = 600) -> dict[str, str]:
+        token = mint_local_token(service_settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=ttl)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make
+
+
+@pytest.fixture
+async def api(service_settings: Settings, register, temporal_env, s3):
+    import httpx
+
+    from services.intake.app import create_app
+
+    # In the test's own event loop (Litestar's test client runs the app in another thread's
+    # loop, which asyncpg connections and the Temporal client must not cross).
+    app = create_app(service_settings, register=register, temporal=temporal_env.client, s3=s3)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://writ.test") as client:
+        yield client
+
+
+@pytest.fixture
+async def agency(api, mint) -> dict:
+    """A freshly registered agency (unique id), with its officer and a token for it."""
+    agency_id = f"pd-{uuid.uuid4().hex[:10]}"
+    body = {
+        "id": agency_id,
+        "name": "Raleigh Police Department",
+        "jurisdiction": "US-NC",
+        "email_domains": ["raleighpd.gov"],
+        "callback_number": "+1 919 555 0199",
+        "officers": [{"name": "Jordan Doe", "email": "j.doe@raleighpd.gov", "badge": "4411"}],
+    }
+    response = await api.post("/v1/agencies", json=body, headers=mint("admin", sub="admin"))
+    assert response.status_code == 201, response.text
+    return {**response.json(), "headers": mint("agency", sub="j.doe@raleighpd.gov", agency=agency_id)}

@@ -67,10 +67,18 @@ def create_app(
     temporal: Client | None = None,
     s3: Any = None,
 ) -> Litestar:
+    """Build the app. Resources not passed in are created at startup from ``settings``
+    (tests pass their own, so everything shares the test's event loop)."""
     settings = settings or get_settings()
+    state = State({"settings": settings})
+    if register is not None and temporal is not None and s3 is not None:
+        state.intake = IntakeService(settings, register, s3, temporal)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if "intake" in app.state:
+            yield
+            return
         own_register = register is None
         reg = register or Register(create_engine(settings.database_url_async))
         client = temporal or await connect(settings)
@@ -84,7 +92,7 @@ def create_app(
     return Litestar(
         route_handlers=[healthz, readyz, LegalProcessController, ReviewController, AgencyController],
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=state,
         middleware=[
             request_context_middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),

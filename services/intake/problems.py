@@ -89,12 +89,28 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
         "detail": exc.detail,
     }
     if isinstance(exc, ValidationException) and isinstance(exc.extra, list) and exc.extra:
-        first = exc.extra[0] if isinstance(exc.extra[0], dict) else {}
-        if first.get("key"):
-            body["field"] = first["key"]
-        body["errors"] = exc.extra
-        status = body["status"] = 400
+        errors = [_field_error(e) for e in exc.extra if isinstance(e, dict)]
+        if errors:
+            body["field"] = errors[0]["field"]
+            body["detail"] = f"{errors[0]['field']}: {errors[0]['message']}"
+            body["errors"] = errors
+            # Well-formed but invalid input is unprocessable; malformed JSON stays a 400.
+            status = body["status"] = 422 if errors[0]["source"] == "body" else 400
+            body["type"] = PROBLEM_BASE + _slug(status)
+            body["title"] = _title(status)
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=exc.headers)
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    """Litestar names the whole body ``data`` for object-level errors; name the field."""
+    message = str(error.get("message", "invalid"))
+    field = str(error.get("key") or "body")
+    named = re.search(r"(?:unknown|required) field `([^`]+)`", message)
+    if named:
+        field = named.group(1) if field in ("data", "body") else f"{field}.{named.group(1)}"
+    elif field == "data":
+        field = "body"
+    return {"field": field, "message": message, "source": str(error.get("source", "body"))}
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

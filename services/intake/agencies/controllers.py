@@ -10,7 +10,7 @@ from contracts.enums import IdentifierKind
 from services.intake.auth.guards import admins, principal_of
 from services.intake.deps import intake_service
 from services.intake.legal_processes.services import IntakeService
-from services.intake.problems import Problem, decode_json
+from services.intake.problems import Problem
 from services.workflows.decisions.targets import InvalidIdentifier, normalize_identifier
 
 
@@ -29,8 +29,8 @@ class AgencyController(Controller):
         return [_view(r) for r in await service.register.list_agencies()]
 
     @post("/", status_code=HTTP_201_CREATED, summary="Register an agency")
-    async def create(self, request: Request, service: IntakeService) -> AgencyView:
-        body = decode_json(await request.body(), AgencyIn)
+    async def create(self, request: Request, service: IntakeService, data: AgencyIn) -> AgencyView:
+        body = data
         try:
             callback = normalize_identifier(IdentifierKind.TELEPHONE_NUMBER, body.callback_number).value
         except InvalidIdentifier as exc:

@@ -222,21 +222,24 @@ class LegalProcessController(Controller):
 
     @post("/legal-processes/{request_id:str}/responses", guards=[agency_only], status_code=HTTP_200_OK,
           summary="Answer a clarification request")
-    async def respond(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+    async def respond(
+        self, request: Request, service: IntakeService, request_id: str, data: ClarificationIn
+    ) -> DecisionOut:
         principal = principal_of(request)
         await own_request(service, principal, request_id)
-        body = decode_json(await request.body(), ClarificationIn)
+        body = data
         receipt = await run_update(service, request_id, LegalProcessWorkflow.respond,
                                    AgencyResponse(responder=principal.subject, text=body.text))
         return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
 
     @post("/legal-processes/{request_id:str}/withdraw", guards=[agency_only], status_code=HTTP_200_OK,
           summary="Withdraw the request")
-    async def withdraw(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+    async def withdraw(
+        self, request: Request, service: IntakeService, request_id: str, data: WithdrawalIn
+    ) -> DecisionOut:
         principal = principal_of(request)
         await own_request(service, principal, request_id)
-        raw = await request.body()
-        body = decode_json(raw, WithdrawalIn) if raw.strip() else WithdrawalIn()
+        body = data
         receipt = await run_update(service, request_id, LegalProcessWorkflow.withdraw,
                                    Withdrawal(requested_by=principal.subject, reason=body.reason))
         return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)

@@ -25,7 +25,6 @@ from services.intake.auth.guards import auditors, principal_of, requires, review
 from services.intake.deps import intake_service
 from services.intake.legal_processes.controllers import own_request, run_update
 from services.intake.legal_processes.services import IntakeService, to_view
-from services.intake.problems import decode_json
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 OPEN_STATUSES = [Status.RECEIVED, Status.VERIFYING, Status.IN_REVIEW, Status.AWAITING_AGENCY]
@@ -58,10 +57,12 @@ class ReviewController(Controller):
 
     @post("/legal-processes/{request_id:str}/decisions", guards=[reviewers], status_code=HTTP_200_OK,
           summary="Approve, reject, ask the agency or escalate to legal")
-    async def decide(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+    async def decide(
+        self, request: Request, service: IntakeService, request_id: str, data: DecisionIn
+    ) -> DecisionOut:
         principal = principal_of(request)
         await own_request(service, principal, request_id)
-        body = decode_json(await request.body(), DecisionIn)
+        body = data
         receipt = await run_update(
             service,
             request_id,
@@ -81,20 +82,24 @@ class ReviewController(Controller):
 
     @post("/legal-processes/{request_id:str}/verification", guards=[reviewers], status_code=HTTP_200_OK,
           summary="Confirm or refuse a requester the registry could not verify")
-    async def verify(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+    async def verify(
+        self, request: Request, service: IntakeService, request_id: str, data: VerificationIn
+    ) -> DecisionOut:
         principal = principal_of(request)
         await own_request(service, principal, request_id)
-        body = decode_json(await request.body(), VerificationIn)
+        body = data
         receipt = await run_update(service, request_id, LegalProcessWorkflow.verify_requester,
                                    RequesterVerification(verified_by=principal.subject, verified=body.verified, note=body.note))
         return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
 
     @post("/legal-processes/{request_id:str}/callback", guards=[reviewers], status_code=HTTP_200_OK,
           summary="Record the call-back to the agency's published number (emergencies)")
-    async def callback(self, request: Request, service: IntakeService, request_id: str) -> DecisionOut:
+    async def callback(
+        self, request: Request, service: IntakeService, request_id: str, data: CallbackIn
+    ) -> DecisionOut:
         principal = principal_of(request)
         await own_request(service, principal, request_id)
-        body = decode_json(await request.body(), CallbackIn)
+        body = data
         receipt = await run_update(service, request_id, LegalProcessWorkflow.record_callback,
                                    CallbackVerification(verified_by=principal.subject, number_called=body.number_called, note=body.note))
         return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
