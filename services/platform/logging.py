@@ -6,6 +6,7 @@ line) and by pattern (phone numbers, emails and IP addresses inside free text).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import sys
@@ -48,11 +49,21 @@ _PATTERNS = (
     re.compile(r"\+?\d[\d\s().-]{8,}\d"),  # telephone numbers in any common format
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # emails
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4
-    re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b"),  # IPv6 (most forms)
 )
+# IPv6 has too many spellings for one regex: find candidates, let ipaddress decide.
+_IPV6_CANDIDATE = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*")
+
+
+def _ipv6_or_keep(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv6Address(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return REDACTED
 
 
 def redact_text(text: str) -> str:
+    text = _IPV6_CANDIDATE.sub(_ipv6_or_keep, text)
     for pattern in _PATTERNS:
         text = pattern.sub(REDACTED, text)
     return text
