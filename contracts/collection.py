@@ -55,6 +55,9 @@ class PackageRequest(msgspec.Struct, frozen=True, kw_only=True):
     agency_name: str = ""
     custodian_name: str = "Custodian of Records"
     certified_on: dt.date | None = None
+    # The legal entity whose records these are, as named on the 902(11) certificate
+    # (the US parent or the EU subsidiary); the package builder refuses an empty one.
+    provider_name: str = ""
 
 
 class PackagedFile(msgspec.Struct, frozen=True, kw_only=True):
