@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from contracts.enums import DataCategory, Outcome
 from contracts.process import Identifier, Period
@@ -40,6 +43,53 @@ class Flag(enum.StrEnum):
     UNVERIFIED_REQUESTER = "unverified_requester"
     DUPLICATE = "duplicate"
     REIMBURSEMENT = "reimbursement"
+    NOT_HELD = "not_held"
+    MISSING_RANGE = "missing_range"
+    CALLBACK_UNVERIFIED = "callback_unverified"
+    CLOUD_ACT = "cloud_act"
+
+
+class LegalEntity(enum.StrEnum):
+    """Which of the provider's legal entities controls an account's records (DESIGN §6b)."""
+
+    US = "us"  # the US parent
+    EU = "eu"  # the EU subsidiary
+
+
+class TargetFact(msgspec.Struct, frozen=True, kw_only=True):
+    """What the carrier's records say about one normalised target over the requested period."""
+
+    held_in_period: Annotated[
+        bool,
+        Meta(
+            description="The provider held the target (number assigned, account open) in the period"
+        ),
+    ] = True
+    resold: Annotated[
+        bool,
+        Meta(
+            description="Wholesale/reseller number: the provider holds only the reseller's account"
+        ),
+    ] = False
+    reseller_customer: Annotated[
+        str, Meta(description="The reseller customer the agency should serve instead")
+    ] = ""
+    entity: Annotated[
+        LegalEntity, Meta(description="Legal entity controlling the target's records")
+    ] = LegalEntity.US
+
+
+class TargetFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """Facts about a request's targets, keyed by normalised value (E.164, lower-case email, ...).
+
+    Gathered by an activity from the number-assignment history; a target without an entry
+    is unknown and is decided on the process alone.
+    """
+
+    targets: dict[str, TargetFact] = {}
+
+    def fact_for(self, target: Identifier) -> TargetFact | None:
+        return self.targets.get(target.value)
 
 
 class Reason(msgspec.Struct, frozen=True, kw_only=True):
@@ -69,3 +119,22 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
     customer_notice_allowed: bool = False
     objection_window_days: int = 0
     terminal_outcome: Outcome | None = None
+    # Fields below were added after the first release; each has a default.
+    redirect_to: Annotated[
+        str | None,
+        Meta(description="Where the agency should go instead (MLAT, domestication, reseller)"),
+    ] = None
+    notice_barred_until: Annotated[
+        dt.date | None,
+        Meta(
+            description="Last day a §2705(b) order bars customer notice; notice may follow after it"
+        ),
+    ] = None
+    preserved_categories: Annotated[
+        list[DataCategory],
+        Meta(description="What a §2703(f) request snapshots (nothing is disclosed)"),
+    ] = []
+    reimbursable_categories: Annotated[
+        list[DataCategory],
+        Meta(description="Allowed categories whose costs §2706 lets the provider recover"),
+    ] = []

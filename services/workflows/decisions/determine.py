@@ -1,0 +1,95 @@
+"""``determine``: the machine's legal review of one request (DESIGN §5 step 2, §6, §6b).
+
+Pure: no I/O, no clock (``now`` is passed in), the same input always gives the same
+output, so a workflow may call it or replay a recorded result. Each stage is a small rule
+over the case; the order matters only where a stage ends the request (foreign process,
+out-of-state process, a stale warrant, a bad date range, nothing the process can reach,
+no answerable target), after which scoping stages stand aside and the notice and review
+stages record what follows from the ending.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from contracts.determination import Determination, TargetDecision, TargetFacts
+from contracts.process import LegalProcess
+from services.workflows.decisions.draft import Case, Draft
+from services.workflows.decisions.jurisdiction import check_out_of_state, select_rule
+from services.workflows.decisions.notice import decide_customer_notice
+from services.workflows.decisions.policy import Policy
+from services.workflows.decisions.ranges import check_period
+from services.workflows.decisions.reimbursement import assess_reimbursement
+from services.workflows.decisions.review import decide_review
+from services.workflows.decisions.safeguards import (
+    check_duplicate,
+    check_requester,
+    content_safeguards,
+    emergency_safeguards,
+)
+from services.workflows.decisions.scope import route_by_rule, scope_categories
+from services.workflows.decisions.target_rules import decide_targets
+from services.workflows.decisions.warrants import check_execution_window
+
+Stage = Callable[[Case, Draft], None]
+
+
+def _refuse_targets_with_request(case: Case, draft: Draft) -> None:
+    """A request refused as a whole refuses every target, for the same reason."""
+    if not draft.ended or draft.targets:
+        return
+    draft.targets = [
+        TargetDecision(
+            target=target,
+            allowed=False,
+            reason=draft.ending_reason,
+            redirect_to=draft.redirect_to,
+        )
+        for target in dict.fromkeys(case.process.targets)
+    ]
+
+
+STAGES: tuple[Stage, ...] = (
+    check_requester,
+    check_duplicate,
+    route_by_rule,
+    check_out_of_state,
+    check_execution_window,
+    check_period,
+    scope_categories,
+    decide_targets,
+    emergency_safeguards,
+    content_safeguards,
+    assess_reimbursement,
+    decide_customer_notice,
+    _refuse_targets_with_request,
+    decide_review,
+)
+
+
+def determine(
+    process: LegalProcess,
+    policy: Policy,
+    now: dt.datetime,
+    facts: TargetFacts | None = None,
+) -> Determination:
+    """What the law lets the provider disclose for ``process``, and who must look first.
+
+    ``now`` fixes "today" (its calendar date) for date-range checks; pass it in the
+    provider's legal time zone (UTC by default). ``facts`` are the carrier's facts about
+    the targets (held, resold, which entity); without them targets are decided on the
+    process alone.
+    """
+    facts = facts or TargetFacts()
+    case = Case(
+        process=process,
+        policy=policy,
+        today=now.date(),
+        facts=facts,
+        rule=select_rule(process, policy, facts),
+    )
+    draft = Draft(requested=list(dict.fromkeys(process.categories)))
+    for stage in STAGES:
+        stage(case, draft)
+    return draft.freeze()
