@@ -322,15 +322,14 @@ class LegalProcessWorkflow:
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
 
         if notice_allowed:
-            await self._customer_notice_after_ndo(process)
+            await self._customer_notice_after_ndo(process, determination)
         await self._finish(Status.CLOSED, self._outcome, "closed after delivery")
 
-    async def _customer_notice_after_ndo(self, process: LegalProcess) -> None:
-        ndo = process.non_disclosure_order
-        if ndo is not None:
-            if ndo.ends_on is None:
-                return  # an indefinite order: the customer is never told by us
-            await self._wait(lambda: False, until=_end_of_day(ndo.ends_on))
+    async def _customer_notice_after_ndo(self, process: LegalProcess, determination: Determination) -> None:
+        """Notice goes out now, or the day after a §2705(b) order with an end date lapses;
+        an indefinite order makes ``customer_notice_allowed`` false and never reaches here."""
+        if determination.notice_barred_until is not None:
+            await self._wait(lambda: False, until=_end_of_day(determination.notice_barred_until))
         await self._notify_customer(process, "legal process disclosed records of your account")
 
     async def _notify_customer(self, process: LegalProcess, reason: str) -> None:
@@ -441,34 +440,47 @@ class LegalProcessWorkflow:
 
     @workflow.update
     async def decide(self, decision: ReviewDecision) -> DecisionReceipt:
+        # The status is recorded before ``_decision`` releases the run loop, so the register
+        # sees "approved" before "collecting", never the other way round.
         if decision.action is DecisionAction.APPROVE:
             self._approvals.append(decision.reviewer)
-            if decision.categories is not None:
-                allowed = set(self._approved_categories or self._allowed_categories())
-                self._approved_categories = [c for c in self._allowed_categories() if c in decision.categories and c in allowed]
-            elif not self._approved_categories:
-                self._approved_categories = list(self._allowed_categories())
-            if decision.targets is not None:
-                self._approved_targets = [t for t in decision.targets if self._approved_targets is None or t in self._approved_targets]
+            self._narrow_approval(decision)
             if len(self._approvals) >= self._approvals_required():
-                self._decision = DecisionAction.APPROVE
                 await self._set_status(Status.APPROVED, f"approved by {', '.join(self._approvals)}", actor=decision.reviewer)
+                self._decision = DecisionAction.APPROVE
             else:
-                await self._set_status(Status.IN_REVIEW, f"first approval by {decision.reviewer}; a second approver is required", actor=decision.reviewer)
+                await self._set_status(
+                    Status.IN_REVIEW,
+                    f"first approval by {decision.reviewer}; a second approver is required",
+                    actor=decision.reviewer,
+                )
         elif decision.action is DecisionAction.REJECT:
             # The run loop writes the terminal status; the handler only records who decided.
             self._rejection = decision
             self._decision = DecisionAction.REJECT
         elif decision.action is DecisionAction.ASK_AGENCY:
             self._question = decision.question
-            self._decision = DecisionAction.ASK_AGENCY
             self._awaiting = "agency"
             await self._set_status(Status.AWAITING_AGENCY, "clarification asked of the agency", actor=decision.reviewer)
+            self._decision = DecisionAction.ASK_AGENCY
         elif decision.action is DecisionAction.ESCALATE_TO_LEGAL:
             self._legal_required = True
             self._escalated = True
-            await self._set_status(Status.IN_REVIEW, f"escalated to legal: {decision.note}", actor=decision.reviewer, escalated=True)
+            await self._set_status(
+                Status.IN_REVIEW, f"escalated to legal: {decision.note}", actor=decision.reviewer, escalated=True
+            )
         return self._receipt()
+
+    def _narrow_approval(self, decision: ReviewDecision) -> None:
+        """Each approver may narrow the scope further; none can widen it (the validator checks)."""
+        current = self._approved_categories or self._allowed_categories()
+        if decision.categories is not None:
+            current = [c for c in current if c in decision.categories]
+        self._approved_categories = list(current)
+        if decision.targets is not None:
+            self._approved_targets = [
+                t for t in decision.targets if self._approved_targets is None or t in self._approved_targets
+            ]
 
     @decide.validator
     def _validate_decision(self, decision: ReviewDecision) -> None:

@@ -1,0 +1,182 @@
+"""Helpers for workflow tests on the real time-skipping test server.
+
+The activities are replaced by recording doubles (the SDK's advice for workflow tests),
+except that ``assess`` runs the real, pure decision engine, so every test exercises the
+real legal rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+
+from contracts.collection import (
+    CollectedFile,
+    CollectionRequest,
+    CollectionResult,
+    DeliveryReceipt,
+    DeliveryRequest,
+    PackageRequest,
+    PackagedFile,
+    ProductionPackage,
+    TargetOutcome,
+)
+from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType, Status
+from contracts.process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
+from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
+from services.workflows.decisions.determine import determine
+from services.workflows.decisions.policy import Policy, timing
+from services.workflows.legal_process.workflows import LegalProcessWorkflow
+
+POLICY = Policy(domicile_state="US-NC")
+
+
+@dataclass
+class Recorder:
+    """What the workflow asked the outside world to do, in order."""
+
+    statuses: list[StatusChange] = field(default_factory=list)
+    collections: list[CollectionRequest] = field(default_factory=list)
+    deliveries: list[DeliveryRequest] = field(default_factory=list)
+    customer_notices: list[tuple[dt.datetime, CustomerNotice]] = field(default_factory=list)
+    agency_notices: list[tuple[dt.datetime, AgencyNotice]] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+    rows_per_target: int = 5
+
+    def activities(self) -> list[Callable]:
+        recorder = self
+
+        @activity.defn(name="record_status")
+        async def record_status(change: StatusChange) -> None:
+            recorder.statuses.append(change)
+
+        @activity.defn(name="assess")
+        async def assess(arg: LegalProcessInput) -> Assessment:
+            now = activity.info().current_attempt_scheduled_time
+            return Assessment(determination=determine(arg.process, POLICY, now), timing=timing(POLICY))
+
+        async def _collect(request: CollectionRequest) -> CollectionResult:
+            recorder.collections.append(request)
+            rows = recorder.rows_per_target
+            return CollectionResult(
+                request_id=request.request_id,
+                files=[
+                    CollectedFile(category=c, table="t", key=f"collections/{request.request_id}/{c}.parquet",
+                                  rows=rows * len(request.targets), sha256="0" * 64)
+                    for c in request.categories
+                ] if rows else [],
+                targets=[TargetOutcome(target=t, rows=rows) for t in request.targets],
+            )
+
+        @activity.defn(name="collect_records")
+        async def collect_records(request: CollectionRequest) -> CollectionResult:
+            return await _collect(request)
+
+        @activity.defn(name="preserve_records")
+        async def preserve_records(request: CollectionRequest) -> CollectionResult:
+            return await _collect(request)
+
+        @activity.defn(name="release_preservation")
+        async def release_preservation(notice: CustomerNotice) -> None:
+            recorder.released.append(notice.request_id)
+
+        @activity.defn(name="build_package")
+        async def build_package(request: PackageRequest) -> ProductionPackage:
+            return ProductionPackage(
+                request_id=request.request_id, bucket="b", prefix="p/", manifest_key="p/manifest.json",
+                manifest_sha256="1" * 64, archive_key="p/production.zip", archive_sha256="2" * 64,
+                files=[PackagedFile(name="manifest.json", sha256="1" * 64, bytes=10)],
+                total_records=request.collection.total_rows,
+            )
+
+        @activity.defn(name="deliver_production")
+        async def deliver_production(request: DeliveryRequest) -> DeliveryReceipt:
+            recorder.deliveries.append(request)
+            return DeliveryReceipt(request_id=request.request_id, webhook_acknowledged=True, webhook_attempts=1)
+
+        @activity.defn(name="notify_customer")
+        async def notify_customer(notice: CustomerNotice) -> None:
+            recorder.customer_notices.append((activity.info().current_attempt_scheduled_time, notice))
+
+        @activity.defn(name="notify_agency")
+        async def notify_agency(notice: AgencyNotice) -> None:
+            recorder.agency_notices.append((activity.info().current_attempt_scheduled_time, notice))
+
+        return [record_status, assess, collect_records, preserve_records, release_preservation,
+                build_package, deliver_production, notify_customer, notify_agency]
+
+    def status_names(self) -> list[str]:
+        return [c.status.value for c in self.statuses]
+
+
+def make_process(
+    now: dt.datetime,
+    process_type: ProcessType = ProcessType.SUBPOENA,
+    categories: tuple[DataCategory, ...] = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS),
+    *,
+    issuer_kind: IssuerKind = IssuerKind.STATE,
+    jurisdiction: str = "US-NC",
+    return_in_days: int | None = 30,
+    verified: bool = True,
+    ndo: NdoTerm | None = None,
+    emergency: Emergency | None = None,
+    targets: tuple[str, ...] = ("+19195550100",),
+) -> LegalProcess:
+    today = now.date()
+    return LegalProcess(
+        request_id=f"lp_{uuid.uuid4().hex[:24]}",
+        process_type=process_type,
+        issuer_kind=issuer_kind,
+        issuer_name="Wake County Superior Court",
+        jurisdiction=jurisdiction,
+        issued_on=today - dt.timedelta(days=2),
+        received_at=now,
+        case_number="2026-CR-1",
+        requester=Requester(
+            agency_id="raleigh-pd",
+            agency_name="Raleigh PD",
+            agency_jurisdiction="US-NC",
+            officer_email="j.doe@raleighpd.gov",
+            agency_registered=True,
+            email_domain_verified=verified,
+            officer_known=verified,
+        ),
+        targets=[Identifier(kind=IdentifierKind.TELEPHONE_NUMBER, value=t) for t in targets],
+        categories=list(categories),
+        period=Period(start=today - dt.timedelta(days=90), end=today - dt.timedelta(days=1)),
+        return_date=today + dt.timedelta(days=return_in_days) if return_in_days is not None else None,
+        non_disclosure_order=ndo,
+        emergency=emergency,
+    )
+
+
+STARTED: list[str] = []  # workflow ids started by the running test, replayed after it
+
+
+async def start(client: Client, task_queue: str, process: LegalProcess) -> WorkflowHandle:
+    STARTED.append(process.request_id)
+    return await client.start_workflow(
+        LegalProcessWorkflow.run, LegalProcessInput(process=process), id=process.request_id, task_queue=task_queue
+    )
+
+
+async def wait_for(handle: WorkflowHandle, predicate: Callable, timeout: float = 20.0):
+    """Poll the ``state`` query until ``predicate(state)`` holds (time does not skip meanwhile)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state = await handle.query(LegalProcessWorkflow.state)
+        if predicate(state):
+            return state
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"state never matched; last: {state}")
+        await asyncio.sleep(0.05)
+
+
+def awaiting_review(state) -> bool:
+    return state.status is Status.IN_REVIEW and state.awaiting == "review"

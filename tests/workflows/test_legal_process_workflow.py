@@ -1,0 +1,224 @@
+"""LegalProcessWorkflow on the time-skipping test server: review, deadlines, preservation,
+notice, withdrawal and the emergency path, with the real decision engine deciding."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from contracts.enums import DataCategory, DecisionAction, IssuerKind, Outcome, ProcessType, RejectionReason, Status
+from contracts.process import Emergency, NdoTerm
+from contracts.workflow import (
+    AgencyResponse,
+    CallbackVerification,
+    ExtensionRequest,
+    ReviewDecision,
+    Withdrawal,
+)
+from services.workflows.legal_process.workflows import LegalProcessWorkflow
+from tests.workflows.support import awaiting_review, make_process, start, wait_for
+
+BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
+
+
+def approve(reviewer: str, *roles: str, **kwargs) -> ReviewDecision:
+    return ReviewDecision(action=DecisionAction.APPROVE, reviewer=reviewer, reviewer_roles=list(roles or ["reviewer"]), **kwargs)
+
+
+async def now_of(env) -> dt.datetime:
+    return await env.get_current_time()
+
+
+async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered(temporal_env, task_queue, carrier):
+    process = make_process(await now_of(temporal_env))
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await handle.result()
+    assert state.status is Status.CLOSED
+    assert state.outcome is Outcome.PRODUCED
+    assert state.approvals == ["policy:auto-approval"]
+    assert carrier.collections[0].categories == list(BSI)
+    assert carrier.status_names()[:2] == ["received", "in_review"]
+    assert "delivered" in carrier.status_names()
+    assert len(carrier.deliveries) == 1
+    assert [n.request_id for _, n in carrier.customer_notices] == [process.request_id]
+
+
+async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task_queue, carrier):
+    process = make_process(
+        await now_of(temporal_env), categories=(DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT)
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert DataCategory.CONTENT in state.determination.denied_categories
+    assert DataCategory.CONTENT not in state.determination.allowed_categories
+    with pytest.raises(WorkflowUpdateFailedError):  # approval cannot widen what the law allows
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice", categories=[DataCategory.CONTENT]))
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    state = await handle.result()
+    assert state.outcome is Outcome.PARTIALLY_PRODUCED
+    assert DataCategory.CONTENT not in carrier.collections[0].categories
+
+
+async def test_content_needs_two_different_approvers(temporal_env, task_queue, carrier):
+    process = make_process(
+        await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT)
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert state.determination.approvals_required == 2
+    receipt = await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    assert receipt.status is Status.IN_REVIEW and receipt.approvals == ["alice"]
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    assert "four-eyes" in str(refused.value.cause)
+    receipt = await handle.execute_update(LegalProcessWorkflow.decide, approve("bob"))
+    assert receipt.status is Status.APPROVED
+    state = await handle.result()
+    assert state.outcome is Outcome.PRODUCED
+    assert DataCategory.CONTENT in carrier.collections[0].categories
+
+
+async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue, carrier):
+    process = make_process(
+        await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,), return_in_days=5
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    await temporal_env.sleep(dt.timedelta(days=3))
+    state = await wait_for(handle, lambda s: s.escalated)
+    assert not state.overdue
+    await temporal_env.sleep(dt.timedelta(days=4))
+    state = await wait_for(handle, lambda s: s.overdue)
+    assert state.status is Status.IN_REVIEW
+    assert [c.overdue for c in carrier.statuses if c.overdue is not None][-1] is True
+    await handle.execute_update(
+        LegalProcessWorkflow.decide,
+        ReviewDecision(action=DecisionAction.REJECT, reviewer="alice", reviewer_roles=["reviewer"],
+                       reason_code=RejectionReason.EXPIRED, note="late"),
+    )
+    state = await handle.result()
+    assert state.status is Status.REJECTED and state.outcome is Outcome.REJECTED
+
+
+async def test_clarification_answered_and_clarification_timeout(temporal_env, task_queue, carrier):
+    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,), return_in_days=60)
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    ask = ReviewDecision(action=DecisionAction.ASK_AGENCY, reviewer="alice", reviewer_roles=["reviewer"], question="Which date range?")
+    with pytest.raises(WorkflowUpdateFailedError):  # an answer nobody asked for is refused
+        await handle.execute_update(LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="x"))
+    await handle.execute_update(LegalProcessWorkflow.decide, ask)
+    state = await wait_for(handle, lambda s: s.status is Status.AWAITING_AGENCY)
+    assert state.question == "Which date range?"
+    await handle.execute_update(LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="August only"))
+    state = await wait_for(handle, awaiting_review)
+    assert not state.escalated
+
+    await handle.execute_update(LegalProcessWorkflow.decide, ask)
+    await wait_for(handle, lambda s: s.status is Status.AWAITING_AGENCY)
+    await temporal_env.sleep(dt.timedelta(days=15))
+    state = await wait_for(handle, awaiting_review)
+    assert state.escalated  # no answer in time: back to people, flagged
+    await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="done"))
+    assert (await handle.result()).status is Status.WITHDRAWN
+
+
+async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carrier):
+    process = make_process(await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.CONTENT,))
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="case closed"))
+    state = await handle.result()
+    assert state.status is Status.WITHDRAWN and state.outcome is Outcome.WITHDRAWN
+    assert carrier.collections == [] and carrier.deliveries == []
+    with pytest.raises(Exception):
+        await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer"))
+
+
+async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue, carrier):
+    start_time = await now_of(temporal_env)
+    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await handle.result()
+    assert state.status is Status.RELEASED and state.outcome is Outcome.PRESERVED
+    assert carrier.released == [process.request_id]
+    assert carrier.deliveries == []  # §2703(f): nothing is disclosed
+    [(reminded_at, reminder)] = carrier.agency_notices
+    assert dt.timedelta(days=75) <= reminded_at - start_time <= dt.timedelta(days=77)
+    assert "expires" in reminder.subject
+    assert (await now_of(temporal_env)) - start_time >= dt.timedelta(days=90)
+
+
+async def test_preservation_extends_once_only(temporal_env, task_queue, carrier):
+    start_time = await now_of(temporal_env)
+    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, lambda s: s.status is Status.PRESERVED)
+    first_expiry = state.deadlines.preservation_expires_at
+    await temporal_env.sleep(dt.timedelta(days=80))  # past the first reminder (day 76)
+    await wait_for(handle, lambda s: True)
+    assert len(carrier.agency_notices) == 1
+    receipt = await handle.execute_update(LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer"))
+    assert receipt.status is Status.EXTENDED
+    state = await handle.query(LegalProcessWorkflow.state)
+    assert state.deadlines.preservation_expires_at - first_expiry == dt.timedelta(days=90)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer"))
+    assert "one 90-day extension" in str(refused.value.cause)
+    state = await handle.result()
+    assert state.status is Status.RELEASED
+    assert (await now_of(temporal_env)) - start_time >= dt.timedelta(days=180)
+    assert len(carrier.agency_notices) == 2  # a reminder before each expiry
+    [(_, first), (_, second)] = carrier.agency_notices
+    assert first.subject != second.subject  # each names its own expiry date
+
+
+async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(temporal_env, task_queue, carrier):
+    now = await now_of(temporal_env)
+    ends_on = now.date() + dt.timedelta(days=45)
+    process = make_process(now, ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,),
+                           ndo=NdoTerm(authority="Wake County Superior Court", ends_on=ends_on))
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    state = await handle.result()
+    assert state.status is Status.CLOSED
+    [(noticed_at, _)] = carrier.customer_notices
+    assert noticed_at.date() > ends_on
+
+
+async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
+    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,),
+                           ndo=NdoTerm(authority="Wake County Superior Court"))
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    assert (await handle.result()).status is Status.CLOSED
+    assert carrier.customer_notices == []
+
+
+async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_queue, carrier):
+    process = make_process(
+        await now_of(temporal_env), ProcessType.EMERGENCY_REQUEST, BSI, issuer_kind=IssuerKind.LOCAL,
+        emergency=Emergency(nature_of_danger="kidnapping in progress"), return_in_days=None,
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, lambda s: s.status is Status.VERIFYING)
+    assert state.awaiting == "verification"
+    with pytest.raises(WorkflowUpdateFailedError):  # decisions wait for the call-back
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    await handle.execute_update(
+        LegalProcessWorkflow.record_callback, CallbackVerification(verified_by="alice", number_called="+19195550199")
+    )
+    state = await wait_for(handle, awaiting_review)
+    assert state.determination.approvals_required == 2
+    assert state.deadlines.escalate_at is not None
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("carol", "legal"))
+    state = await handle.result()
+    assert state.status is Status.CLOSED
+    assert carrier.customer_notices == []  # emergencies are not noticed to the customer
+
