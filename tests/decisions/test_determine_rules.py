@@ -488,6 +488,19 @@ def test_policy_may_withhold_notice_by_default() -> None:
     assert decide(policy=Policy(customer_notice_by_default=False)).customer_notice_allowed is False
 
 
+def test_notice_barred_by_the_process_itself_is_not_merely_delayed() -> None:
+    """An NDO's end date must not schedule notice where the process bars it anyway (§2709(c))."""
+    ends = TODAY + dt.timedelta(days=30)
+    d = decide(
+        process_type=ProcessType.NATIONAL_SECURITY_LETTER,
+        issuer_kind=IssuerKind.FEDERAL,
+        jurisdiction="US",
+        non_disclosure_order=NdoTerm(authority="FBI", ends_on=ends),
+    )
+    assert d.customer_notice_allowed is False
+    assert d.notice_barred_until is None
+
+
 def civil(**overrides) -> dict:
     return {
         "process_type": P.CIVIL_SUBPOENA,

@@ -27,10 +27,15 @@ def decide_customer_notice(case: Case, draft: Draft) -> None:
         why, authority = rule.notice_bar
         draft.because("notice_barred", why, authority)
     if draft.disposition is not Disposition.PROCEED or rule.notice_bar is not None:
+        # Barred for good, not merely delayed: no date after which notice becomes due.
+        draft.notice_barred_until = None
         return
     if rule is CIVIL_SUBPOENA_RULE:
         _civil_notice(case, draft, ndo_in_force)
+        draft.notice_barred_until = None
         return
+    if not case.policy.customer_notice_by_default:
+        draft.notice_barred_until = None
     draft.notice_allowed = case.policy.customer_notice_by_default and not ndo_in_force
 
 

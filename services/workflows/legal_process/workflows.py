@@ -190,7 +190,10 @@ class LegalProcessWorkflow:
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
         requester = process.requester
-        needs_check = not (requester.agency_registered and requester.email_domain_verified)
+        # DESIGN §5: agency registered, officer known, email domain the agency's own.
+        needs_check = not (
+            requester.agency_registered and requester.email_domain_verified and requester.officer_known
+        )
         needs_callback = process.process_type is ProcessType.EMERGENCY_REQUEST and (
             process.emergency is None or not process.emergency.callback_verified_by
         )
@@ -261,7 +264,8 @@ class LegalProcessWorkflow:
             await self._set_status(self._status, "return date near without a decision", escalated=True)
 
     async def _produce(self, process: LegalProcess, determination: Determination) -> None:
-        notice_allowed = determination.customer_notice_allowed
+        # Notice is due now, or once a §2705(b) order with an end date lapses.
+        notice_allowed = determination.customer_notice_allowed or determination.notice_barred_until is not None
         if notice_allowed and determination.objection_window_days:
             # Civil process: the customer hears first and may object before anything leaves.
             await self._notify_customer(process, "civil process: objection window opened")
