@@ -51,6 +51,27 @@ def _cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_audit_verify(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from services.platform.settings import get_settings
+    from services.register.repository import AuditChainBroken, Register, create_engine
+
+    async def verify() -> int:
+        register = Register(create_engine(get_settings().database_url_async))
+        try:
+            count = await register.verify_audit_chain()
+        except AuditChainBroken as exc:
+            print(f"TAMPERED: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await register.close()
+        print(f"audit log intact: {count} events, every hash verified")
+        return 0
+
+    return asyncio.run(verify())
+
+
 def _cmd_mailsink(args: argparse.Namespace) -> int:
     from services.workflows.delivery.mailsink import main as mailsink_main
 
@@ -85,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--agency", help="agency id (required for the agency role)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
+
+    audit = sub.add_parser("audit", help="the hash-chained audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="recompute every hash; exit 1 at the first tampered event").set_defaults(
+        func=_cmd_audit_verify
+    )
 
     mailsink = sub.add_parser("mailsink", help="run the local SMTP sink that keeps mail on disk")
     mailsink.add_argument("rest", nargs=argparse.REMAINDER)
