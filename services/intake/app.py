@@ -21,7 +21,7 @@ from temporalio.client import Client
 
 from services.intake.agencies.controllers import AgencyController
 from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
-from services.intake.health.controllers import healthz, readyz
+from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
@@ -90,7 +90,7 @@ def create_app(
                 await reg.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, LegalProcessController, ReviewController, AgencyController],
+        route_handlers=[healthz, readyz, metrics, LegalProcessController, ReviewController, AgencyController],
         lifespan=[lifespan],
         state=state,
         middleware=[

@@ -164,6 +164,15 @@ class Register:
                 for r in rows
             ]
 
+    async def has_event(self, request_id: str, action: str) -> bool:
+        async with self.engine.connect() as conn:
+            found = await conn.scalar(
+                sa.select(audit_events.c.seq)
+                .where(audit_events.c.request_id == request_id, audit_events.c.action == action)
+                .limit(1)
+            )
+            return found is not None
+
     async def verify_audit_chain(self) -> int:
         """Recompute every hash; raise ``AuditChainBroken`` at the first mismatch."""
         prev = GENESIS_HASH
@@ -352,6 +361,14 @@ class Register:
         async with self.engine.connect() as conn:
             rows = await conn.execute(query.limit(limit))
             return [dict(r) for r in rows.mappings()]
+
+    async def count_by_status(self) -> dict[tuple[str, str, bool], int]:
+        """(status, process type, overdue) → number of requests: the queue's shape for metrics."""
+        query = sa.select(
+            legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue, sa.func.count()
+        ).group_by(legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue)
+        async with self.engine.connect() as conn:
+            return {(r[0], r[1], bool(r[2])): int(r[3]) for r in await conn.execute(query)}
 
     async def apply_status_change(self, change: StatusChange) -> None:
         """Idempotent: re-applying the same change (an activity retry) writes no second event."""

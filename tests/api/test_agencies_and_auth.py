@@ -70,3 +70,15 @@ async def test_wrong_audience_is_401(api, service_settings):
 async def test_agency_of_unregistered_id_cannot_submit(api, mint):
     response = await submit(api, mint("agency", agency="nobody-pd"), submission())
     assert response.status_code == 403
+
+
+async def test_health_readiness_and_metrics_need_no_token(api, agency):
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"] == {"database": "ok", "s3": "ok", "temporal": "ok"}
+    await submit(api, agency["headers"], submission())
+    metrics = await api.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'writ_legal_processes{status="received",process_type="subpoena"' in metrics.text
+    assert "555" not in metrics.text

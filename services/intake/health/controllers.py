@@ -54,3 +54,19 @@ async def readyz(request: Request) -> Response[dict]:
         status_code=HTTP_503_SERVICE_UNAVAILABLE,
         media_type=MEDIA_TYPE,
     )
+
+
+@get("/metrics", tags=["health"], summary="Prometheus metrics", media_type="text/plain; version=0.0.4")
+async def metrics(request: Request) -> str:
+    """Gauges from the case register; no identifiers, only counts."""
+    counts = await request.app.state.intake.register.count_by_status()
+    lines = [
+        "# HELP writ_legal_processes Legal processes by status, type and overdue flag.",
+        "# TYPE writ_legal_processes gauge",
+    ]
+    for (status, process_type, overdue), count in sorted(counts.items()):
+        lines.append(
+            f'writ_legal_processes{{status="{status}",process_type="{process_type}",'
+            f'overdue="{str(overdue).lower()}"}} {count}'
+        )
+    return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ from services.workflows.decisions.policy import Policy, timing
 from services.workflows.delivery.mail import send_production_notice
 from services.workflows.delivery.package import build_production_package
 from services.workflows.delivery.webhook import (
+    UnsafeWebhookUrl,
     deliver_webhook,
     presign_production,
     production_ready_payload,
@@ -90,8 +91,10 @@ class LegalProcessActivities:
 
     @activity.defn(name="deliver_production")
     async def deliver_production(self, request: DeliveryRequest) -> DeliveryReceipt:
-        """Record, then notify: the disclosure log and the download exist before anyone is
-        told, and each notice carries an id that is the same on every retry."""
+        """Record, then tell: the disclosure log and the download exist before anyone is
+        told. Each channel is marked done in the audit log once it succeeded, so a retry
+        (or a restarted worker) skips it; the narrow window between success and the mark is
+        covered by ids that stay the same on every attempt (Writ-Delivery-Id, Message-ID)."""
         package = request.package
         agency = await self.register.get_agency(request.agency_id)
         if agency is None:
@@ -113,26 +116,9 @@ class LegalProcessActivities:
             },
             actor="writ",
         )
-        attempts = activity.info().attempt
-        acknowledged = False
-        if agency.get("webhook_url") and agency.get("webhook_secret"):
-            url = await asyncio.to_thread(
-                presign_production, self.s3, package.bucket, package.archive_key, PRESIGNED_URL_SECONDS
-            )
-            expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PRESIGNED_URL_SECONDS)
-            await asyncio.to_thread(
-                deliver_webhook,
-                agency["webhook_url"],
-                agency["webhook_secret"].encode(),
-                webhook_delivery_id(request.request_id),
-                production_ready_payload(package, url, expires),
-                now=lambda: dt.datetime.now(dt.UTC),
-                timeout=20.0,
-            )
-            acknowledged = True
         officer_email = process["requester"].get("officer_email")
-        if officer_email:
-            await asyncio.to_thread(
+        if officer_email and not await self.register.has_event(request.request_id, "officer_notified"):
+            message_id = await asyncio.to_thread(
                 send_production_notice,
                 self.settings,
                 officer_email,
@@ -141,17 +127,45 @@ class LegalProcessActivities:
                 f"GET {self.settings.api_base_url}/v1/legal-processes/{request.request_id}/production "
                 "with your agency's bearer token.",
             )
-        await self.register.audit(
-            request_id=request.request_id, actor="writ", action="production_delivered",
-            detail={"webhook_acknowledged": acknowledged, "attempt": attempts},
-        )
+            await self.register.audit(
+                request_id=request.request_id, actor="writ", action="officer_notified", detail={"message_id": message_id}
+            )
+        acknowledged = await self._deliver_webhook(request, agency)
         return DeliveryReceipt(
             request_id=request.request_id,
             webhook_acknowledged=acknowledged,
-            webhook_attempts=attempts,
+            webhook_attempts=activity.info().attempt,
             email_sent=bool(officer_email),
             delivered_at=dt.datetime.now(dt.UTC),
         )
+
+    async def _deliver_webhook(self, request: DeliveryRequest, agency: dict[str, Any]) -> bool:
+        if not (agency.get("webhook_url") and agency.get("webhook_secret")):
+            return False
+        if await self.register.has_event(request.request_id, "webhook_acknowledged"):
+            return True
+        package = request.package
+        url = await asyncio.to_thread(
+            presign_production, self.s3, package.bucket, package.archive_key, PRESIGNED_URL_SECONDS
+        )
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=PRESIGNED_URL_SECONDS)
+        try:
+            status = await asyncio.to_thread(
+                deliver_webhook,
+                agency["webhook_url"],
+                agency["webhook_secret"].encode(),
+                webhook_delivery_id(request.request_id),
+                production_ready_payload(package, url, expires),
+                now=lambda: dt.datetime.now(dt.UTC),
+                timeout=20.0,
+            )
+        except UnsafeWebhookUrl as exc:
+            raise ApplicationError(str(exc), type="UnsafeWebhookUrl", non_retryable=True) from exc
+        await self.register.audit(
+            request_id=request.request_id, actor="writ", action="webhook_acknowledged",
+            detail={"status": status, "attempt": activity.info().attempt},
+        )
+        return True
 
     @activity.defn(name="notify_customer")
     async def notify_customer(self, notice: CustomerNotice) -> None:
