@@ -75,8 +75,7 @@ def task_queue() -> str:
 # -- Temporal ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-async def temporal_env(base_settings: Settings, temporal_test_server_path: str):
+async def start_test_server(settings: Settings, test_server_path: str):
     """The real time-skipping test server, with our converter and codec and the search
     attributes registered (as ``writ up`` does on the dev server)."""
     from temporalio.api.enums.v1 import IndexedValueType
@@ -92,15 +91,25 @@ async def temporal_env(base_settings: Settings, temporal_test_server_path: str):
         "DATETIME": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
     }
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server_path,
-        data_converter=data_converter(base_settings),
+        test_server_existing_path=test_server_path,
+        data_converter=data_converter(settings),
     )
     await env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
             namespace="default",
-            search_attributes={key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")] for key in ALL_KEYS},
+            search_attributes={
+                key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")] for key in ALL_KEYS
+            },
         )
     )
+    return env
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(base_settings: Settings, temporal_test_server_path: str):
+    """Shared by the API and end-to-end tests, whose clocks must stay near real time
+    (workflow tests skip years ahead, so they get a server of their own)."""
+    env = await start_test_server(base_settings, temporal_test_server_path)
     yield env
     await env.shutdown()
 

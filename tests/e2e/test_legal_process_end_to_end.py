@@ -59,7 +59,7 @@ async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, 
 
     final = await wait_for_status(api, agency["headers"], request_id, {"closed", "rejected"})
     assert final["status"] == "closed"
-    assert final["outcome"] == "produced"
+    assert final["outcome"] == "partially_produced"  # content was asked for and refused
     assert final["production_available"] is True
 
     download = await api.get(f"/v1/legal-processes/{request_id}/production", headers=agency["headers"])

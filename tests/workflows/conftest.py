@@ -15,6 +15,17 @@ from tests.workflows.support import STARTED, Recorder
 HISTORIES = Path(__file__).parent / "histories"
 
 
+@pytest.fixture(scope="module")
+async def temporal_env(base_settings, temporal_test_server_path):
+    """A test server of this package's own: its tests skip months ahead, which must not
+    move the clock under the API and end-to-end tests."""
+    from tests.conftest import start_test_server
+
+    env = await start_test_server(base_settings, temporal_test_server_path)
+    yield env
+    await env.shutdown()
+
+
 @pytest.fixture
 async def carrier(temporal_env, task_queue):
     recorder = Recorder()
