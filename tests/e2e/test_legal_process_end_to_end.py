@@ -83,9 +83,14 @@ async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, 
         assert expected in actions, actions
     assert await register.verify_audit_chain() > 0
 
-    notices = [m for m in read_mailbox(mailbox.directory) if request_id in str(m["Subject"])]
-    assert len(notices) == 1
-    assert TARGET not in notices[0].get_content()
+    mail = [m for m in read_mailbox(mailbox.directory) if request_id in str(m["Subject"])]
+    officer = [m for m in mail if m["To"] == "j.doe@raleighpd.gov"]
+    assert len(officer) == 1
+    assert TARGET not in officer[0].get_content()
+    customer = [m for m in mail if m["To"] == lake.email]  # no NDO: the account holder is told
+    assert len(customer) == 1
+    assert lake.account_id in customer[0].get_content()
+    assert f"customer_notified:{lake.account_id}" in actions
 
     # The payload codec: Temporal's own store holds no plaintext of the identifiers.
     history = await temporal_env.client.get_workflow_handle(request_id).fetch_history()

@@ -27,6 +27,7 @@ from contracts.collection import (
     PackageRequest,
     ProductionPackage,
 )
+from contracts.process import LegalProcess
 from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
 from services.platform.settings import Settings
 from services.register.repository import Register
@@ -42,6 +43,7 @@ from services.workflows.delivery.webhook import (
     webhook_delivery_id,
 )
 from services.workflows.lake.collection import collect, delete_collection, target_facts
+from services.workflows.lake.contacts import customer_contacts
 
 log = structlog.get_logger(__name__)
 
@@ -169,9 +171,29 @@ class LegalProcessActivities:
 
     @activity.defn(name="notify_customer")
     async def notify_customer(self, notice: CustomerNotice) -> None:
-        await self.register.audit(
-            request_id=notice.request_id, actor="writ", action="customer_notified", detail={"reason": notice.reason}
-        )
+        """Tell each customer that held a target. The mail names the process, not the
+        records; each account is marked done in the audit log, so a retry skips it."""
+        row = await self.register.get_legal_process(notice.request_id)
+        process = msgspec.convert(row["process"], LegalProcess)
+        contacts = await asyncio.to_thread(customer_contacts, process.targets, process.period, self.settings)
+        for account_id, email in sorted(contacts.items()):
+            done = f"customer_notified:{account_id}"
+            if await self.register.has_event(notice.request_id, done):
+                continue
+            message = _mail(
+                self.settings,
+                to_address=email,
+                subject=f"Legal process concerning your account ({notice.request_id})",
+                message_id=f"<customer-notice.{notice.request_id}.{account_id}@writ>",
+                body=(
+                    f"We received legal process ({process.process_type.value.replace('_', ' ')}) from "
+                    f"{process.requester.agency_name or 'a government agency'}, issued by {process.issuer_name} "
+                    f"on {process.issued_on.isoformat()}, concerning records of your account {account_id}.\n\n"
+                    f"{notice.reason}.\n\nQuote reference {notice.request_id} in any reply to our legal team."
+                ),
+            )
+            await asyncio.to_thread(_send, self.settings, message)
+            await self.register.audit(request_id=notice.request_id, actor="writ", action=done, detail={"reason": notice.reason})
 
     @activity.defn(name="notify_agency")
     async def notify_agency(self, notice: AgencyNotice) -> None:
@@ -179,16 +201,19 @@ class LegalProcessActivities:
         to_address = row["process"]["requester"].get("officer_email") if row else None
         if not to_address:
             return
-        message = EmailMessage()
-        message["From"] = self.settings.mail_from
-        message["To"] = to_address
-        message["Subject"] = notice.subject
         subject_digest = hashlib.sha256(notice.subject.encode()).hexdigest()[:16]
-        message["Message-ID"] = f"<agency-notice.{notice.request_id}.{subject_digest}@writ>"
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content(notice.body)
+        done = f"agency_notified:{subject_digest}"
+        if await self.register.has_event(notice.request_id, done):
+            return
+        message = _mail(
+            self.settings,
+            to_address=to_address,
+            subject=notice.subject,
+            message_id=f"<agency-notice.{notice.request_id}.{subject_digest}@writ>",
+            body=notice.body,
+        )
         await asyncio.to_thread(_send, self.settings, message)
-        await self.register.audit(request_id=notice.request_id, actor="writ", action="agency_notified", detail={"subject": notice.subject})
+        await self.register.audit(request_id=notice.request_id, actor="writ", action=done, detail={"subject": notice.subject})
 
     def all(self) -> list[Any]:
         return [
@@ -202,6 +227,18 @@ class LegalProcessActivities:
             self.notify_customer,
             self.notify_agency,
         ]
+
+
+def _mail(settings: Settings, *, to_address: str, subject: str, message_id: str, body: str) -> EmailMessage:
+    """A plain automated notice with a Message-ID that is the same on every retry."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
 
 
 def _send(settings: Settings, message: EmailMessage) -> None:
