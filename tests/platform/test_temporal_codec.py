@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 
 from contracts.enums import IdentifierKind
@@ -26,7 +27,7 @@ async def test_round_trip_and_no_plaintext():
 
 async def test_wrong_key_cannot_decrypt():
     [encrypted] = await EncryptionCodec(KEY).encode([Payload(data=b"secret")])
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTag):
         await EncryptionCodec(b"x" * 32).decode([encrypted])
 
 
@@ -41,4 +42,4 @@ def test_settings_reject_a_short_key():
     from services.platform.settings import Settings
 
     with pytest.raises(ValueError):
-        Settings(payload_key=base64.b64encode(b"short").decode()).payload_key_bytes
+        _ = Settings(payload_key=base64.b64encode(b"short").decode()).payload_key_bytes

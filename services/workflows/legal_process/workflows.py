@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts.collection import (
@@ -362,7 +361,7 @@ class LegalProcessWorkflow:
             expires_at = self._preservation_expires_at
             remind_at = expires_at - timedelta(days=self._timing.preservation_reminder_days)
             if reminded_for != expires_at and workflow.now() < remind_at:
-                extended = await self._wait(lambda: self._preservation_expires_at != expires_at, until=remind_at)
+                extended = await self._wait(lambda e=expires_at: self._preservation_expires_at != e, until=remind_at)
                 if extended:
                     continue
             if reminded_for != expires_at:
@@ -377,7 +376,7 @@ class LegalProcessWorkflow:
                     ),
                     **QUICK,
                 )
-            extended = await self._wait(lambda: self._preservation_expires_at != expires_at, until=expires_at)
+            extended = await self._wait(lambda e=expires_at: self._preservation_expires_at != e, until=expires_at)
             if not extended:
                 break
         await workflow.execute_activity("release_preservation", CustomerNotice(request_id=process.request_id), **QUICK)
