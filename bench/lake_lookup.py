@@ -43,7 +43,7 @@ from services.workflows.lake.layout import DEFAULT_LAYOUT, months_between
 from services.workflows.lake.manifest import read_manifest
 from services.workflows.lake.reader import LakeReader
 
-console = Console()
+console = Console(width=110)  # wide enough that the results table never wraps in a log
 LOOKUP_DAYS = 90
 START = dt.date(2025, 1, 1)
 MONTHS = 12

@@ -125,8 +125,7 @@ def test_refuses_to_overwrite_a_bucket_it_did_not_write(base_settings, s3) -> No
 
 
 def test_regenerating_replaces_the_previous_synthetic_lake(base_settings, s3) -> None:
-    bucket = f"writ-relake-{uuid.uuid4().hex[:10]}"
-    s3.create_bucket(Bucket=bucket)
+    bucket = f"writ-relake-{uuid.uuid4().hex[:10]}"  # not created: the generator makes it
     settings = msgspec.structs.replace(base_settings, lake_bucket=bucket)
     generate_lake(
         settings, 500, 1, start=dt.date(2025, 1, 1), months=3, layout=TEST_LAYOUT, progress=False

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import pyarrow as pa
 from botocore.client import BaseClient
+from botocore.exceptions import ClientError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -106,6 +107,7 @@ def _fixture_tables(fixtures: Fixtures) -> dict[str, pa.Table]:
 
 def _claim_bucket(client: BaseClient, bucket: str, pending: LakeManifest) -> None:
     """Mark the lake incomplete, then clear the previous synthetic lake's tables."""
+    _ensure_bucket(client, bucket)
     existing = read_manifest(client, bucket)
     if existing is None and _has_objects(client, bucket):
         raise LakeNotSynthetic(
@@ -118,6 +120,15 @@ def _claim_bucket(client: BaseClient, bucket: str, pending: LakeManifest) -> Non
     write_manifest(client, bucket, pending)
     for table in lake_layout.TABLES:
         _delete_prefix(client, bucket, f"{table}/")
+
+
+def _ensure_bucket(client: BaseClient, bucket: str) -> None:
+    try:
+        client.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in {"404", "NoSuchBucket", "NotFound"}:
+            raise
+        client.create_bucket(Bucket=bucket)
 
 
 def _has_objects(client: BaseClient, bucket: str) -> bool:
