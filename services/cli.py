@@ -75,7 +75,7 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
 def _cmd_mailsink(args: argparse.Namespace) -> int:
     from services.workflows.delivery.mailsink import main as mailsink_main
 
-    return mailsink_main(args.rest) or 0
+    return mailsink_main(["--host", args.host, "--port", str(args.port), "--dir", args.dir]) or 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     mailsink = sub.add_parser("mailsink", help="run the local SMTP sink that keeps mail on disk")
-    mailsink.add_argument("rest", nargs=argparse.REMAINDER)
+    mailsink.add_argument("--host", default="127.0.0.1")
+    mailsink.add_argument("--port", type=int, default=8025)
+    mailsink.add_argument("--dir", required=True, help="where received messages are kept")
     mailsink.set_defaults(func=_cmd_mailsink)
 
     from services.workflows.lake.cli import add_lake_commands

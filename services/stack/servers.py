@@ -382,15 +382,9 @@ class MailSink(WritProcess):
 
     def command(self) -> list[str]:
         self.mail_dir.mkdir(parents=True, exist_ok=True)
-        # The mail sink's own entry point rather than `writ mailsink`: the CLI's
-        # `mailsink` parser (argparse.REMAINDER) rejects arguments starting with "--".
-        # Switch to writ_command("mailsink", ...) once services/cli.py declares them.
-        return [
-            sys.executable,
-            "-m",
-            "services.workflows.delivery.mailsink",
-            *("--host", "127.0.0.1", "--port", str(self.port), "--dir", str(self.mail_dir)),
-        ]
+        return writ_command(
+            "mailsink", "--host", "127.0.0.1", "--port", str(self.port), "--dir", str(self.mail_dir)
+        )
 
     def ready(self) -> bool:
         return port_is_open(self.port)

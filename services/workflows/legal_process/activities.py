@@ -118,6 +118,7 @@ class LegalProcessActivities:
             },
             actor="writ",
         )
+        activity.heartbeat("recorded")
         officer_email = process["requester"].get("officer_email")
         if officer_email and not await self.register.has_event(request.request_id, "officer_notified"):
             message_id = await asyncio.to_thread(
@@ -132,6 +133,7 @@ class LegalProcessActivities:
             await self.register.audit(
                 request_id=request.request_id, actor="writ", action="officer_notified", detail={"message_id": message_id}
             )
+        activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
         return DeliveryReceipt(
             request_id=request.request_id,
@@ -158,7 +160,7 @@ class LegalProcessActivities:
                 agency["webhook_secret"].encode(),
                 webhook_delivery_id(request.request_id),
                 production_ready_payload(package, url, expires),
-                now=lambda: dt.datetime.now(dt.UTC),
+                now=dt.datetime.now(dt.UTC),
                 timeout=20.0,
             )
         except UnsafeWebhookUrl as exc:

@@ -61,6 +61,9 @@ LONG_SCAN = {
 }
 DELIVERY = {
     "start_to_close_timeout": timedelta(minutes=5),
+    # A worker that dies mid-delivery is noticed in half a minute, not after five; the
+    # activity heartbeats between its steps, none of which blocks for longer than 20 s.
+    "heartbeat_timeout": timedelta(seconds=30),
     # The agency's endpoint may be down for a while; keep trying with backoff for a day.
     "schedule_to_close_timeout": timedelta(days=1),
     "retry_policy": RetryPolicy(backoff_coefficient=2.0, maximum_interval=timedelta(minutes=30)),
