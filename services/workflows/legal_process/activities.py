@@ -8,10 +8,12 @@ non-retryable; infrastructure failures retry with backoff.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 import smtplib
 from email.message import EmailMessage
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -34,7 +36,8 @@ from services.register.repository import Register
 from services.workflows.decisions.determine import determine
 from services.workflows.decisions.policy import Policy, timing
 from services.workflows.delivery.mail import send_production_notice
-from services.workflows.delivery.package import build_production_package
+from services.workflows.delivery.package import ProductionConflict, build_production_package
+from services.workflows.delivery.records import CollectedFileError
 from services.workflows.delivery.webhook import (
     UnsafeWebhookUrl,
     deliver_webhook,
@@ -72,14 +75,18 @@ class LegalProcessActivities:
 
     @activity.defn(name="collect_records")
     def collect_records(self, request: CollectionRequest) -> CollectionResult:
-        details = activity.info().heartbeat_details
-        return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
+        return self._collect(request)
 
     @activity.defn(name="preserve_records")
     def preserve_records(self, request: CollectionRequest) -> CollectionResult:
         """A §2703(f) snapshot: the same scoped read, kept, and disclosed to no one."""
+        return self._collect(request)
+
+    def _collect(self, request: CollectionRequest) -> CollectionResult:
+        """Resume from the last heartbeat: a retried scan skips the targets already done."""
         details = activity.info().heartbeat_details
-        return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
+        with _business_failures():
+            return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
 
     @activity.defn(name="release_preservation")
     def release_preservation(self, notice: CustomerNotice) -> None:
@@ -88,8 +95,9 @@ class LegalProcessActivities:
     @activity.defn(name="build_package")
     def build_package(self, request: PackageRequest) -> ProductionPackage:
         if not request.provider_name:
-            request = _with_provider(request, self.settings)
-        return build_production_package(request, self.settings, self.s3)
+            request = msgspec.structs.replace(request, provider_name=self.settings.provider_name)
+        with _business_failures():
+            return build_production_package(request, self.settings, self.s3)
 
     @activity.defn(name="deliver_production")
     async def deliver_production(self, request: DeliveryRequest) -> DeliveryReceipt:
@@ -231,6 +239,17 @@ class LegalProcessActivities:
         ]
 
 
+@contextlib.contextmanager
+def _business_failures() -> Iterator[None]:
+    """Failures no retry can fix (a malformed request, a production already committed
+    from other inputs, collected data that does not match its digest) stop at once and
+    surface in the workflow; I/O failures propagate and are retried."""
+    try:
+        yield
+    except (ValueError, ProductionConflict, CollectedFileError) as exc:
+        raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
+
+
 def _mail(settings: Settings, *, to_address: str, subject: str, message_id: str, body: str) -> EmailMessage:
     """A plain automated notice with a Message-ID that is the same on every retry."""
     message = EmailMessage()
@@ -247,6 +266,3 @@ def _send(settings: Settings, message: EmailMessage) -> None:
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         smtp.send_message(message)
 
-
-def _with_provider(request: PackageRequest, settings: Settings) -> PackageRequest:
-    return msgspec.structs.replace(request, provider_name=settings.provider_name)
