@@ -258,23 +258,33 @@ class Register:
             return dict(row) if row else None
 
     async def find_duplicate(self, agency_id: str, case_number: str, targets: Iterable[Identifier]) -> str | None:
-        """The earliest request of the same agency and case sharing at least one target."""
+        """The first request of this agency's case sharing a target with ``targets``, or the
+        request it was itself linked to: a case keeps one root however often it is served."""
         pairs = [(t.kind.value, t.value) for t in targets]
         if not pairs:
             return None
         async with self.engine.connect() as conn:
             return await conn.scalar(
-                sa.select(legal_processes.c.id)
+                sa.select(sa.func.coalesce(legal_processes.c.duplicate_of, legal_processes.c.id))
                 .join(process_targets, process_targets.c.request_id == legal_processes.c.id)
                 .where(
                     legal_processes.c.agency_id == agency_id,
                     legal_processes.c.case_number == case_number,
-                    legal_processes.c.duplicate_of.is_(None),
                     sa.tuple_(process_targets.c.kind, process_targets.c.value).in_(pairs),
                 )
                 .order_by(legal_processes.c.received_at)
                 .limit(1)
             )
+
+    async def case_targets(self, root_id: str) -> set[tuple[str, str]]:
+        """Every (kind, value) asked for by a case's root request and the requests linked to it."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(process_targets.c.kind, process_targets.c.value)
+                .join(legal_processes, process_targets.c.request_id == legal_processes.c.id)
+                .where(sa.or_(legal_processes.c.id == root_id, legal_processes.c.duplicate_of == root_id))
+            )
+            return {(r.kind, r.value) for r in rows}
 
     async def insert_legal_process(
         self, row: Mapping[str, Any], targets: Iterable[Identifier], actor: str

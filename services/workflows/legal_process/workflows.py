@@ -153,8 +153,13 @@ class LegalProcessWorkflow:
                 await self._preserve(process, determination)
                 return self.state()
 
+            needs_review = determination.human_review_required or determination.disposition is Disposition.MANUAL
+            if needs_review:
+                # Before the status is visible, so a decision sent the moment the queue shows
+                # the request is accepted rather than refused as unexpected.
+                self._awaiting = "review"
             await self._set_status(Status.IN_REVIEW, "machine determination recorded", determination=determination)
-            if determination.human_review_required or determination.disposition is Disposition.MANUAL:
+            if needs_review:
                 await self._await_review(process, determination)
             else:
                 self._approvals = ["policy:auto-approval"]
