@@ -238,6 +238,7 @@ class Stack:
         self._wait_ready(self.seaweed, 120, f"on {self.seaweed.endpoint}")
         self._wait_ready(self.migration, 300, "register migrated")
         self._provision_buckets()
+        self._seed_demo_lake()
 
         self._spawn(self.worker)
         self._spawn(self.api)
@@ -303,6 +304,20 @@ class Stack:
             f"{settings.documents_bucket}, {settings.productions_bucket}, {settings.lake_bucket}"
         )
         self.say(f"s3: buckets ready: {buckets} ({time.monotonic() - began:.1f} s)")
+
+    def _seed_demo_lake(self) -> None:
+        """First start only: a small synthetic carrier lake to collect from (local mode)."""
+        from services.workflows.lake.demo import DEMO_NUMBER, DEMO_ROWS, seed_demo_lake
+
+        if self.settings.mode != "local":
+            return
+        self.signals.check()
+        began = time.monotonic()
+        if seed_demo_lake(self.settings):
+            self.say(
+                f"lake: demo carrier lake generated, {DEMO_ROWS:,} call records, "
+                f"subscriber of {DEMO_NUMBER} planted ({time.monotonic() - began:.1f} s)"
+            )
 
     # -- running ----------------------------------------------------------------------
 
