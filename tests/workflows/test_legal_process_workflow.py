@@ -223,3 +223,25 @@ async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_que
     assert state.status is Status.CLOSED
     assert carrier.customer_notices == []  # emergencies are not noticed to the customer
 
+
+
+async def test_civil_subpoena_waits_out_the_customer_objection_window(temporal_env, task_queue, carrier):
+    start_time = await now_of(temporal_env)
+    process = make_process(
+        start_time, ProcessType.CIVIL_SUBPOENA, (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
+        issuer_kind=IssuerKind.PRIVATE_PARTY, return_in_days=60,
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert DataCategory.CONTENT in state.determination.denied_categories  # §2702(a): never content
+    assert state.determination.objection_window_days == 14
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    await wait_for(handle, lambda s: len(carrier.customer_notices) == 1)
+    assert carrier.collections == []  # nothing leaves while the customer may still object
+    state = await handle.result()
+    assert state.status is Status.CLOSED
+    [(noticed_at, _)] = carrier.customer_notices  # told once, before, not again after
+    [collection] = carrier.collections
+    assert collection.categories == [DataCategory.SUBSCRIBER_INFO]
+    closed_at = await now_of(temporal_env)
+    assert closed_at - noticed_at >= dt.timedelta(days=14)
