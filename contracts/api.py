@@ -21,7 +21,7 @@ from contracts.enums import (
     RejectionReason,
     Status,
 )
-from contracts.legal_process import Email, Jurisdiction
+from contracts.legal_process import NO_NUL, Email, Jurisdiction, Note, ShortText
 from contracts.workflow import Deadlines
 
 AgencyId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Slug, e.g. raleigh-pd")]
@@ -29,22 +29,23 @@ Domain = Annotated[str, Meta(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$", max_length=253
 
 
 class OfficerIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    name: ShortText
     email: Email
-    badge: Annotated[str, Meta(max_length=64)] | None = None
-    phone: Annotated[str, Meta(max_length=32)] | None = None
+    badge: Annotated[str, Meta(max_length=64, pattern=NO_NUL)] | None = None
+    phone: Annotated[str, Meta(max_length=32, pattern=NO_NUL)] | None = None
 
 
 class AgencyIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     id: AgencyId
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
+    name: ShortText
     jurisdiction: Jurisdiction
     email_domains: Annotated[list[Domain], Meta(min_length=1, description="Verified email domains")]
     callback_number: Annotated[
-        str, Meta(min_length=7, max_length=32, description="Published number used for call-back verification")
+        str,
+        Meta(min_length=7, max_length=32, pattern=NO_NUL, description="Published number used for call-back verification"),
     ]
-    webhook_url: Annotated[str, Meta(pattern=r"^https?://", max_length=2000)] | None = None
-    webhook_secret: Annotated[str, Meta(min_length=16, max_length=200)] | None = None
+    webhook_url: Annotated[str, Meta(pattern=r"^https?://[^\s\x00]+$", max_length=2000)] | None = None
+    webhook_secret: Annotated[str, Meta(min_length=16, max_length=200, pattern=NO_NUL)] | None = None
     officers: list[OfficerIn] = []
 
 
@@ -99,14 +100,17 @@ class LegalProcessPage(msgspec.Struct, frozen=True, kw_only=True):
 class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     action: DecisionAction
     reason_code: RejectionReason | None = None
-    note: Annotated[str, Meta(max_length=4000)] = ""
+    note: Note = ""
     categories: Annotated[
         list[DataCategory] | None, Meta(description="Approve: narrow to these categories (never wider than allowed)")
     ] = None
     targets: Annotated[
-        list[str] | None, Meta(description="Approve: narrow to these normalised target values")
+        list[Annotated[str, Meta(max_length=320, pattern=NO_NUL)]] | None,
+        Meta(description="Approve: narrow to these normalised target values"),
     ] = None
-    question: Annotated[str, Meta(max_length=4000, description="ask_agency: the question for the agency")] = ""
+    question: Annotated[
+        str, Meta(max_length=4000, pattern=NO_NUL, description="ask_agency: the question for the agency")
+    ] = ""
 
 
 class DecisionOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,21 +120,21 @@ class DecisionOut(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ClarificationIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    text: Annotated[str, Meta(min_length=1, max_length=10000)]
+    text: Annotated[str, Meta(min_length=1, max_length=10000, pattern=NO_NUL)]
 
 
 class WithdrawalIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    reason: Annotated[str, Meta(max_length=4000)] = ""
+    reason: Note = ""
 
 
 class VerificationIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     verified: bool
-    note: Annotated[str, Meta(max_length=4000)] = ""
+    note: Note = ""
 
 
 class CallbackIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    number_called: Annotated[str, Meta(min_length=7, max_length=32)]
-    note: Annotated[str, Meta(max_length=4000)] = ""
+    number_called: Annotated[str, Meta(min_length=7, max_length=32, pattern=NO_NUL)]
+    note: Note = ""
 
 
 class DocumentOut(msgspec.Struct, frozen=True, kw_only=True):

@@ -14,6 +14,12 @@ from msgspec import Meta
 
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType
 
+# No text field may carry NUL (U+0000): it means nothing on a legal document, and PostgreSQL
+# cannot store it in text. Refusing it here names the field; storing it would fail later.
+NO_NUL = r"^[^\x00]*$"
+# Identifiers the API issues (document ids) and keys clients choose.
+TOKEN = r"^[A-Za-z0-9_.:-]+$"
+
 Jurisdiction = Annotated[
     str,
     Meta(
@@ -25,14 +31,15 @@ Jurisdiction = Annotated[
 Email = Annotated[
     str,
     Meta(
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
         max_length=254,
         description="An email address",
         examples=["j.doe@raleighpd.gov"],
     ),
 ]
-ShortText = Annotated[str, Meta(min_length=1, max_length=200)]
-LongText = Annotated[str, Meta(min_length=1, max_length=4000)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+LongText = Annotated[str, Meta(min_length=1, max_length=4000, pattern=NO_NUL)]
+Note = Annotated[str, Meta(max_length=4000, pattern=NO_NUL)]
 
 
 class Issuer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -42,19 +49,24 @@ class Issuer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 
 class Officer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The officer who serves the process; the email's domain must be one the agency registered."""
+
     name: ShortText
     email: Email
-    badge: Annotated[str, Meta(max_length=64)] | None = None
-    phone: Annotated[str, Meta(max_length=32)] | None = None
+    badge: Annotated[str, Meta(max_length=64, pattern=NO_NUL)] | None = None
+    phone: Annotated[str, Meta(max_length=32, pattern=NO_NUL)] | None = None
 
 
 class Target(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One identifier the process names: a telephone number, account id, IP address or email."""
+
     kind: IdentifierKind
     value: Annotated[
         str,
         Meta(
             min_length=1,
             max_length=320,
+            pattern=NO_NUL,
             description="As written on the process; normalised (E.164, lower-case email, canonical IP) on intake",
             examples=["(919) 555-0100"],
         ),
@@ -62,6 +74,8 @@ class Target(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
 
 
 class DateRange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The period of records asked for; it ends on or after its start."""
+
     start: Annotated[dt.date, Meta(description="First day of records asked for (inclusive)")]
     end: Annotated[dt.date, Meta(description="Last day of records asked for (inclusive)")]
 
@@ -88,12 +102,27 @@ class Reimbursement(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
 
 
 class LegalProcessSubmission(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A legal process as the agency submits it, with the signed document alongside (a
+    multipart ``document`` part) or uploaded before (``document_id``)."""
+
     process_type: ProcessType
     issuer: Issuer
-    issued_on: Annotated[dt.date, Meta(description="Date the process was signed")]
+    issued_on: Annotated[dt.date, Meta(description="Date the process was signed; not in the future")]
     officer: Officer
-    case_number: Annotated[str, Meta(min_length=1, max_length=128, examples=["2026-CR-004211"])]
-    targets: Annotated[list[Target], Meta(min_length=1, max_length=1000)]
+    case_number: Annotated[
+        str,
+        Meta(
+            min_length=1,
+            max_length=128,
+            pattern=NO_NUL,
+            description="The agency's case number: a request of the same case naming a target already "
+            "asked for is linked to the earlier one, not processed twice",
+            examples=["2026-CR-004211"],
+        ),
+    ]
+    targets: Annotated[
+        list[Target], Meta(min_length=1, max_length=1000, description="The identifiers the process names")
+    ]
     categories: Annotated[
         list[DataCategory], Meta(min_length=1, description="Data categories the process asks for")
     ]
@@ -103,7 +132,11 @@ class LegalProcessSubmission(msgspec.Struct, frozen=True, kw_only=True, forbid_u
     emergency: EmergencyDetails | None = None
     reimbursement: Reimbursement | None = None
     document_id: Annotated[
-        str | None,
-        Meta(description="A document uploaded earlier (JSON submissions); multipart carries the PDF itself"),
-    ] = None
-    notes: Annotated[str, Meta(max_length=4000)] | None = None
+        str,
+        Meta(
+            max_length=64,
+            pattern=TOKEN,
+            description="A document uploaded earlier (JSON submissions); multipart carries the PDF itself",
+        ),
+    ] | None = None
+    notes: Note | None = None

@@ -10,12 +10,29 @@ from contracts.enums import IdentifierKind
 from services.intake.auth.guards import admins, principal_of
 from services.intake.deps import intake_service
 from services.intake.legal_processes.services import IntakeService
+from services.intake.openapi import documented, examples
 from services.intake.problems import Problem
+from services.register.repository import as_utc
 from services.workflows.decisions.targets import InvalidIdentifier, normalize_identifier
 
 
+AGENCY_EXAMPLES = examples(
+    police_department=("A city police department with a webhook for deliveries", {
+        "id": "raleigh-pd",
+        "name": "Raleigh Police Department",
+        "jurisdiction": "US-NC",
+        "email_domains": ["raleighpd.gov"],
+        "callback_number": "+1 919 555 0199",
+        "webhook_url": "https://intake.raleighpd.gov/writ/deliveries",
+        "webhook_secret": "change-me-to-32-random-bytes-b64",
+        "officers": [{"name": "Jordan Doe", "email": "j.doe@raleighpd.gov", "badge": "4411"}],
+    }),
+)
+
+
 def _view(row: dict) -> AgencyView:
-    return AgencyView(**{f: row.get(f) for f in AgencyView.__struct_fields__})
+    fields = {f: row.get(f) for f in AgencyView.__struct_fields__}
+    return AgencyView(**fields | {"created_at": as_utc(fields["created_at"])})
 
 
 class AgencyController(Controller):
@@ -24,11 +41,13 @@ class AgencyController(Controller):
     dependencies = intake_service
     guards = [admins]
 
-    @get("/", summary="List registered agencies")
+    @get("/", summary="List registered agencies",
+         operation_class=documented())
     async def list_agencies(self, service: IntakeService) -> list[AgencyView]:
         return [_view(r) for r in await service.register.list_agencies()]
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Register an agency")
+    @post("/", status_code=HTTP_201_CREATED, summary="Register an agency",
+          operation_class=documented(AGENCY_EXAMPLES))
     async def create(self, request: Request, service: IntakeService, data: AgencyIn) -> AgencyView:
         body = data
         try:

@@ -13,7 +13,7 @@ from services.platform.objectstore import check_reachable
 CHECK_TIMEOUT = 3.0
 
 
-@get("/healthz", tags=["health"], summary="The process is up")
+@get("/healthz", tags=["health"], security=[{}], summary="The process is up")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -26,7 +26,7 @@ async def _check(name: str, probe) -> tuple[str, str | None]:
         return name, f"{type(exc).__name__}: {exc}"[:300]
 
 
-@get("/readyz", tags=["health"], summary="Database, S3 and Temporal all reachable")
+@get("/readyz", tags=["health"], security=[{}], summary="Database, S3 and Temporal all reachable")
 async def readyz(request: Request) -> Response[dict]:
     state = request.app.state
     intake = state.intake
@@ -56,7 +56,8 @@ async def readyz(request: Request) -> Response[dict]:
     )
 
 
-@get("/metrics", tags=["health"], summary="Prometheus metrics", media_type="text/plain; version=0.0.4")
+@get("/metrics", tags=["health"], security=[{}], summary="Prometheus metrics",
+     media_type="text/plain; version=0.0.4")
 async def metrics(request: Request) -> str:
     """Gauges from the case register; no identifiers, only counts."""
     counts = await request.app.state.intake.register.count_by_status()

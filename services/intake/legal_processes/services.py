@@ -12,6 +12,7 @@ from typing import Any
 
 import msgspec
 import structlog
+from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError
@@ -33,6 +34,10 @@ from services.workflows.legal_process.workflows import LegalProcessWorkflow
 log = structlog.get_logger(__name__)
 
 PDF_MAGIC = b"%PDF-"
+
+# How long a read waits for the workflow's own view before answering from the register
+# (a worker that is down or busy must not stall the API).
+LIVE_STATE_TIMEOUT_SECONDS = 5.0
 
 
 def new_request_id() -> str:
@@ -173,17 +178,14 @@ class IntakeService:
 
         digest = submission_digest(submission, document_sha)
         if idempotency_key:
-            earlier = await self.register.find_by_idempotency_key(principal.agency_id, idempotency_key)
-            if earlier is not None:
-                if earlier["request_digest"] != digest:
-                    raise Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
-                                  "this Idempotency-Key was used for a different submission", field="Idempotency-Key")
-                return await self.view(earlier["id"], message="replayed: this submission was already received"), False
+            replay = await self._replay(principal, idempotency_key, digest)
+            if replay is not None:
+                return replay, False
 
         duplicate_of = await self.register.find_duplicate(principal.agency_id, submission.case_number, targets)
         if duplicate_of is not None:
-            earlier_targets = await self._targets_of(duplicate_of)
-            if {(t.kind, t.value) for t in targets} <= earlier_targets:
+            case_targets = await self.register.case_targets(duplicate_of)
+            if {(t.kind.value, t.value) for t in targets} <= case_targets:
                 # Same case, nothing new asked: point the agency at the request already in hand.
                 view = await self.view(duplicate_of)
                 return msgspec.structs.replace(
@@ -217,9 +219,14 @@ class IntakeService:
         }
         try:
             await self.register.insert_legal_process(row, targets, actor=principal.subject)
-        except Exception:
+        except Exception as exc:
             if document is not None:
                 await asyncio.to_thread(self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=document_key)
+            if idempotency_key and isinstance(exc, IntegrityError):
+                # A concurrent retry with the same key won the insert: answer as its replay.
+                replay = await self._replay(principal, idempotency_key, digest)
+                if replay is not None:
+                    return replay, False
             raise
         try:
             await self.temporal.start_workflow(
@@ -239,6 +246,16 @@ class IntakeService:
         message = f"linked to earlier request {duplicate_of} for the same case" if duplicate_of else ""
         return await self.view(request_id, message=message), True
 
+    async def _replay(self, principal: Principal, idempotency_key: str, digest: str) -> LegalProcessView | None:
+        """The first answer to this Idempotency-Key, or None when the key is new."""
+        earlier = await self.register.find_by_idempotency_key(principal.agency_id, idempotency_key)
+        if earlier is None:
+            return None
+        if earlier["request_digest"] != digest:
+            raise Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
+                          "this Idempotency-Key was used for a different submission", field="Idempotency-Key")
+        return await self.view(earlier["id"], message="replayed: this submission was already received")
+
     async def view(self, request_id: str, message: str = "") -> LegalProcessView:
         row = await self.register.get_legal_process(request_id)
         if row is None:
@@ -250,7 +267,7 @@ class IntakeService:
         """The workflow's own view, when it answers; the register otherwise."""
         try:
             return await asyncio.wait_for(
-                self.handle(request_id).query(LegalProcessWorkflow.state), timeout=5
+                self.handle(request_id).query(LegalProcessWorkflow.state), timeout=LIVE_STATE_TIMEOUT_SECONDS
             )
         except (RPCError, asyncio.TimeoutError) as exc:
             log.warning("live state unavailable; answering from the register", request_id=request_id, error=type(exc).__name__)
@@ -268,11 +285,6 @@ class IntakeService:
             ContentType="application/pdf",
             ChecksumAlgorithm="SHA256",
         )
-
-    async def _targets_of(self, request_id: str) -> set[tuple[Any, str]]:
-        row = await self.register.get_legal_process(request_id)
-        process = msgspec.convert(row["process"], LegalProcess)
-        return {(t.kind, t.value) for t in process.targets}
 
     def _to_process(
         self,

@@ -1,0 +1,183 @@
+"""Who may call what: every endpoint against every kind of caller.
+
+"Allowed" means the guards let the call through: whatever the endpoint then answers (a
+409 because the workflow is not waiting for that update is fine), it is not 401 or 403,
+and for a request of the caller's own agency not the 404 that hides other agencies'
+requests. "Denied" is 401 without a token, 403 for a role the endpoint is not for, and
+404 — exactly what an unknown id gets — for another agency's request.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import LiveWorld
+from tests.support import MINIMAL_PDF, submission
+
+ROLES = ["agency_own", "agency_other", "reviewer", "legal", "billing", "auditor", "admin", "anonymous"]
+STAFF_READ = {"reviewer", "legal", "auditor", "admin"}
+AGENCIES = {"agency_own", "agency_other"}
+EVERYONE = set(ROLES)
+UNKNOWN_ID = "lp_000000000000000000000000"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # {id} is a request of the own agency, held for review
+    allowed: frozenset[str]
+    body: Callable[[LiveWorld], dict[str, Any]] = lambda world: {}
+    # Scoped to one request: another agency gets the 404 an unknown id gets.
+    per_request: bool = False
+    public: bool = False
+
+
+def multipart_submission(world: LiveWorld) -> dict[str, Any]:
+    return {
+        "files": {"document": ("process.pdf", MINIMAL_PDF, "application/pdf")},
+        "data": {"metadata": json.dumps(submission())},
+    }
+
+
+def new_agency(world: LiveWorld) -> dict[str, Any]:
+    return {"json": {"id": f"pd-{uuid.uuid4().hex[:10]}", "name": "Cary PD", "jurisdiction": "US-NC",
+                     "email_domains": ["carync.gov"], "callback_number": "+1 919 555 0111"}}
+
+
+ENDPOINTS = {
+    "healthz": Endpoint("GET", "/healthz", frozenset(EVERYONE), public=True),
+    "readyz": Endpoint("GET", "/readyz", frozenset(EVERYONE), public=True),
+    "metrics": Endpoint("GET", "/metrics", frozenset(EVERYONE), public=True),
+    "openapi": Endpoint("GET", "/schema/openapi.json", frozenset(EVERYONE), public=True),
+    "submit": Endpoint("POST", "/v1/legal-processes", frozenset(AGENCIES), body=multipart_submission),
+    "upload-document": Endpoint("POST", "/v1/documents", frozenset(AGENCIES), body=lambda w: {
+        "files": {"document": ("process.pdf", MINIMAL_PDF, "application/pdf")}}),
+    "list-own": Endpoint("GET", "/v1/legal-processes", frozenset(AGENCIES)),
+    "read": Endpoint("GET", "/v1/legal-processes/{id}", frozenset({"agency_own"} | STAFF_READ), per_request=True),
+    "read-submission": Endpoint("GET", "/v1/legal-processes/{id}/submission", frozenset({"agency_own"} | STAFF_READ),
+                                per_request=True),
+    "respond": Endpoint("POST", "/v1/legal-processes/{id}/responses", frozenset({"agency_own"}),
+                        body=lambda w: {"json": {"text": "The account is the one ending 0100."}}, per_request=True),
+    # Withdrawing is allowed in review, so the allowed cell withdraws a request of its own (below).
+    "withdraw": Endpoint("POST", "/v1/legal-processes/{id}/withdraw", frozenset({"agency_own"}),
+                         body=lambda w: {"json": {"reason": "filed in error"}}, per_request=True),
+    "extend": Endpoint("POST", "/v1/legal-processes/{id}/extensions", frozenset({"agency_own"}), per_request=True),
+    "production": Endpoint("GET", "/v1/legal-processes/{id}/production", frozenset({"agency_own"}), per_request=True),
+    # A rejection without a reason code fails the workflow's validator: past the guards, nothing changes.
+    "decide": Endpoint("POST", "/v1/legal-processes/{id}/decisions", frozenset({"reviewer", "legal"}),
+                       body=lambda w: {"json": {"action": "reject"}}, per_request=True),
+    "verify-requester": Endpoint("POST", "/v1/legal-processes/{id}/verification", frozenset({"reviewer", "legal"}),
+                                 body=lambda w: {"json": {"verified": True}}, per_request=True),
+    "record-callback": Endpoint("POST", "/v1/legal-processes/{id}/callback", frozenset({"reviewer", "legal"}),
+                                body=lambda w: {"json": {"number_called": "+19195550199"}}, per_request=True),
+    "audit": Endpoint("GET", "/v1/legal-processes/{id}/audit", frozenset(STAFF_READ), per_request=True),
+    "review-queue": Endpoint("GET", "/v1/review-queue", frozenset(STAFF_READ)),
+    "disclosures": Endpoint("GET", "/v1/disclosures", frozenset({"auditor", "legal", "admin"})),
+    "list-agencies": Endpoint("GET", "/v1/agencies", frozenset({"admin"})),
+    "register-agency": Endpoint("POST", "/v1/agencies", frozenset({"admin"}), body=new_agency),
+}
+
+
+def expected_denial(endpoint: Endpoint, role: str) -> int | None:
+    if role in endpoint.allowed:
+        return None
+    if role == "anonymous":
+        return 401
+    if role == "agency_other" and endpoint.per_request and "agency_own" in endpoint.allowed:
+        return 404
+    return 403
+
+
+MATRIX = [
+    pytest.param(name, role, id=f"{name}-{role}")
+    for name in ENDPOINTS
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("name", "role"), MATRIX)
+async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str):
+    endpoint = ENDPOINTS[name]
+    request_id = live_world.in_review
+    if name == "withdraw" and role in endpoint.allowed:
+        request_id = await live_world.submit_in_review()
+    path = endpoint.path.format(id=request_id)
+
+    response = await live_world.api.request(
+        endpoint.method, path, headers=live_world.headers(role), **endpoint.body(live_world)
+    )
+
+    assert response.status_code < 500, response.text
+    denial = expected_denial(endpoint, role)
+    if denial is None:
+        assert response.status_code not in (401, 403), response.text
+        if response.status_code == 404:
+            # Only the "nothing to download yet" answer of the production endpoint, never the hiding one.
+            assert response.json()["type"].endswith("/no-production"), response.text
+        return
+    assert response.status_code == denial, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    if denial == 401:
+        assert response.headers.get("www-authenticate", "").startswith("Bearer")
+    if endpoint.per_request:
+        # The same answer as for an id that does not exist: a denial never discloses existence.
+        unknown = await live_world.api.request(
+            endpoint.method, endpoint.path.format(id=UNKNOWN_ID), headers=live_world.headers(role),
+            **endpoint.body(live_world),
+        )
+        assert unknown.status_code == denial, unknown.text
+        assert response.json()["type"] == unknown.json()["type"]
+        assert response.json()["detail"].replace(request_id, "ID") == unknown.json()["detail"].replace(UNKNOWN_ID, "ID")
+
+
+def test_every_served_operation_is_in_the_matrix(live_world_schema):
+    served = {
+        (method.upper(), path)
+        for path, operations in live_world_schema["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    covered = {(e.method, e.path.replace("{id}", "{request_id}")) for e in ENDPOINTS.values()}
+    assert served - covered == set()
+
+
+@pytest.fixture
+async def live_world_schema(live_world: LiveWorld) -> dict:
+    response = await live_world.api.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+async def test_the_allowed_withdrawal_really_withdrew(live_world: LiveWorld):
+    request_id = await live_world.submit_in_review()
+    response = await live_world.api.post(
+        f"/v1/legal-processes/{request_id}/withdraw", headers=live_world.headers("agency_own"), json={"reason": "x"}
+    )
+    assert response.status_code == 200, response.text
+    await live_world.wait_for_status(request_id, "withdrawn")
+
+
+async def test_another_agency_never_lists_or_reads_the_request(live_world: LiveWorld):
+    mine = await live_world.api.get("/v1/legal-processes", headers=live_world.headers("agency_own"))
+    theirs = await live_world.api.get("/v1/legal-processes", headers=live_world.headers("agency_other"))
+    assert live_world.in_review in {item["id"] for item in mine.json()["items"]}
+    assert live_world.in_review not in theirs.text
+    assert all(item["agency_id"] == live_world.other_agency for item in theirs.json()["items"])
+
+
+async def test_staff_decisions_leave_the_request_unchanged_when_refused(live_world: LiveWorld):
+    """The matrix's allowed decision is refused by the workflow's validator (409): nothing moved."""
+    response = await live_world.api.post(
+        f"/v1/legal-processes/{live_world.in_review}/decisions", headers=live_world.headers("reviewer"),
+        json={"action": "reject"},
+    )
+    assert response.status_code == 409, response.text
+    assert "reason_code" in response.json()["detail"]
+    row = await live_world.register.get_legal_process(live_world.in_review)
+    assert row["status"] == "in_review"
