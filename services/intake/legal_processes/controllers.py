@@ -101,9 +101,14 @@ async def own_request(service: IntakeService, principal: Principal, request_id: 
     return row
 
 
-async def run_update(service: IntakeService, request_id: str, update: Any, arg: Any) -> Any:
+async def send_update(
+    service: IntakeService, principal: Principal, request_id: str, update: Any, arg: Any
+) -> DecisionOut:
+    """Deliver a workflow update for a request this principal may act on; the workflow's
+    validator refusing it is a 409 naming why, and nothing changes."""
+    await own_request(service, principal, request_id)
     try:
-        return await service.handle(request_id).execute_update(update, arg)
+        receipt = await service.handle(request_id).execute_update(update, arg)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         message = getattr(cause, "message", None) or str(cause or exc)
@@ -112,6 +117,7 @@ async def run_update(service: IntakeService, request_id: str, update: Any, arg: 
         if "not found" in str(exc).lower() or "already completed" in str(exc).lower():
             raise Problem(409, "not-allowed-now", "Request finished", "the request has finished; nothing can change it now") from exc
         raise Problem(503, "unavailable", "Try again", "the workflow service did not answer") from exc
+    return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
 
 
 class LegalProcessController(Controller):
@@ -201,11 +207,10 @@ class LegalProcessController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: ClarificationIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        body = data
-        receipt = await run_update(service, request_id, LegalProcessWorkflow.respond,
-                                   AgencyResponse(responder=principal.subject, text=body.text))
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+        return await send_update(
+            service, principal, request_id, LegalProcessWorkflow.respond,
+            AgencyResponse(responder=principal.subject, text=data.text),
+        )
 
     @post("/legal-processes/{request_id:str}/withdraw", guards=[agency_only], status_code=HTTP_200_OK,
           summary="Withdraw the request",
@@ -214,21 +219,19 @@ class LegalProcessController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: WithdrawalIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        body = data
-        receipt = await run_update(service, request_id, LegalProcessWorkflow.withdraw,
-                                   Withdrawal(requested_by=principal.subject, reason=body.reason))
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+        return await send_update(
+            service, principal, request_id, LegalProcessWorkflow.withdraw,
+            Withdrawal(requested_by=principal.subject, reason=data.reason),
+        )
 
     @post("/legal-processes/{request_id:str}/extensions", guards=[agency_only], status_code=HTTP_200_OK,
           summary="Extend a preservation by 90 days (once)",
           operation_class=documented())
     async def extend(self, request: Request, service: IntakeService, request_id: RequestId) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        receipt = await run_update(service, request_id, LegalProcessWorkflow.extend,
-                                   ExtensionRequest(requested_by=principal.subject))
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+        return await send_update(
+            service, principal, request_id, LegalProcessWorkflow.extend, ExtensionRequest(requested_by=principal.subject)
+        )
 
     @get("/legal-processes/{request_id:str}/production", guards=[agency_only], summary="Download the production (audited)",
          media_type="application/zip",

@@ -23,7 +23,7 @@ from contracts.enums import ProcessType, Status
 from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
 from services.intake.auth.guards import auditors, principal_of, requires, reviewers, STAFF_READ
 from services.intake.deps import intake_service
-from services.intake.legal_processes.controllers import RequestId, own_request, run_update
+from services.intake.legal_processes.controllers import RequestId, own_request, send_update
 from services.intake.legal_processes.services import IntakeService, to_view
 from services.intake.openapi import documented, examples
 from services.register.repository import as_utc
@@ -86,24 +86,22 @@ class ReviewController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: DecisionIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        body = data
-        receipt = await run_update(
+        return await send_update(
             service,
+            principal,
             request_id,
             LegalProcessWorkflow.decide,
             ReviewDecision(
-                action=body.action,
+                action=data.action,
                 reviewer=principal.subject,
                 reviewer_roles=sorted(r.value for r in principal.roles),
-                reason_code=body.reason_code,
-                note=body.note,
-                categories=body.categories,
-                targets=body.targets,
-                question=body.question,
+                reason_code=data.reason_code,
+                note=data.note,
+                categories=data.categories,
+                targets=data.targets,
+                question=data.question,
             ),
         )
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
 
     @post("/legal-processes/{request_id:str}/verification", guards=[reviewers], status_code=HTTP_200_OK,
           summary="Confirm or refuse a requester the registry could not verify",
@@ -112,11 +110,10 @@ class ReviewController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: VerificationIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        body = data
-        receipt = await run_update(service, request_id, LegalProcessWorkflow.verify_requester,
-                                   RequesterVerification(verified_by=principal.subject, verified=body.verified, note=body.note))
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+        return await send_update(
+            service, principal, request_id, LegalProcessWorkflow.verify_requester,
+            RequesterVerification(verified_by=principal.subject, verified=data.verified, note=data.note),
+        )
 
     @post("/legal-processes/{request_id:str}/callback", guards=[reviewers], status_code=HTTP_200_OK,
           summary="Record the call-back to the agency's published number (emergencies)",
@@ -125,11 +122,10 @@ class ReviewController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: CallbackIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        await own_request(service, principal, request_id)
-        body = data
-        receipt = await run_update(service, request_id, LegalProcessWorkflow.record_callback,
-                                   CallbackVerification(verified_by=principal.subject, number_called=body.number_called, note=body.note))
-        return DecisionOut(status=receipt.status, approvals=receipt.approvals, approvals_required=receipt.approvals_required)
+        return await send_update(
+            service, principal, request_id, LegalProcessWorkflow.record_callback,
+            CallbackVerification(verified_by=principal.subject, number_called=data.number_called, note=data.note),
+        )
 
     @get("/legal-processes/{request_id:str}/audit", guards=[requires(*STAFF_READ)], summary="The request's audit trail",
          operation_class=documented())
