@@ -27,6 +27,7 @@ from contracts.collection import (
     ProductionPackage,
     TargetOutcome,
 )
+from contracts.determination import TargetFacts
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType, Status
 from contracts.process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
 from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
@@ -48,6 +49,7 @@ class Recorder:
     agency_notices: list[tuple[dt.datetime, AgencyNotice]] = field(default_factory=list)
     released: list[str] = field(default_factory=list)
     rows_per_target: int = 5
+    facts: TargetFacts | None = None  # what the lake would say about the targets
 
     def activities(self) -> list[Callable]:
         recorder = self
@@ -59,7 +61,8 @@ class Recorder:
         @activity.defn(name="assess")
         async def assess(arg: LegalProcessInput) -> Assessment:
             now = activity.info().current_attempt_scheduled_time
-            return Assessment(determination=determine(arg.process, POLICY, now), timing=timing(POLICY))
+            determination = determine(arg.process, POLICY, now, recorder.facts)
+            return Assessment(determination=determination, timing=timing(POLICY))
 
         async def _collect(request: CollectionRequest) -> CollectionResult:
             recorder.collections.append(request)

@@ -245,3 +245,20 @@ async def test_civil_subpoena_waits_out_the_customer_objection_window(temporal_e
     assert collection.categories == [DataCategory.SUBSCRIBER_INFO]
     closed_at = await now_of(temporal_env)
     assert closed_at - noticed_at >= dt.timedelta(days=14)
+
+
+async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(temporal_env, task_queue, carrier):
+    from contracts.determination import Disposition, LegalEntity, TargetFact, TargetFacts
+
+    carrier.facts = TargetFacts(targets={"+19195550100": TargetFact(entity=LegalEntity.EU)})
+    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,))
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert state.determination.disposition is Disposition.REDIRECT
+    assert state.determination.legal_review_required
+    with pytest.raises(WorkflowUpdateFailedError):  # a reviewer is not enough
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("carol", "legal"))
+    state = await handle.result()
+    assert state.status is Status.REDIRECTED and state.outcome is Outcome.REDIRECTED
+    assert carrier.collections == [] and carrier.deliveries == []

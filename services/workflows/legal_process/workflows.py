@@ -114,7 +114,6 @@ class LegalProcessWorkflow:
         self._clarification_due_at: dt.datetime | None = None
         self._outcome: Outcome | None = None
         self._production_key = ""
-        self._pending_changes: list[StatusChange] = []
 
     # -- run -----------------------------------------------------------------------------
 
@@ -179,6 +178,14 @@ class LegalProcessWorkflow:
             if determination.disposition is Disposition.MANUAL:
                 # Prospective and national-security process are executed by legal by hand.
                 await self._finish(Status.CLOSED, Outcome.PRODUCED, "handled manually by legal")
+                return self.state()
+            if determination.disposition is Disposition.REDIRECT:
+                # A redirect legal had to confirm (e.g. EU-held data): approval confirms it;
+                # nothing is collected without a "proceed" determination.
+                await self._finish(Status.REDIRECTED, Outcome.REDIRECTED, "redirect confirmed by review")
+                return self.state()
+            if determination.disposition is Disposition.REJECT:
+                await self._finish(Status.REJECTED, Outcome.REJECTED, "refusal confirmed by review")
                 return self.state()
 
             await self._produce(process, determination)
