@@ -17,6 +17,7 @@ from services.platform.temporal import connect
 from services.register.repository import Register, create_engine
 from services.workflows.decisions.policy import load_policy
 from services.workflows.legal_process.activities import LegalProcessActivities
+from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 log = structlog.get_logger(__name__)
@@ -56,6 +57,9 @@ async def run_worker(settings: Settings | None = None) -> None:
         worker = build_worker(client, settings, register, executor=executor)
         log.info("worker started", task_queue=settings.task_queue)
         async with worker:
+            resumed = await resume_orphaned_intakes(client, register, settings.task_queue)
+            if resumed:
+                log.warning("resumed requests left unstarted by an earlier crash", count=resumed)
             await stop.wait()
             log.info("worker stopping: finishing running activities")
     await register.close()

@@ -14,7 +14,6 @@ import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client, WorkflowHandle
-from temporalio.common import WorkflowIDReusePolicy
 from temporalio.service import RPCError
 
 from contracts.api import DeterminationSummary, LegalProcessView
@@ -22,13 +21,14 @@ from contracts.determination import Determination
 from contracts.enums import ProcessType, Status
 from contracts.legal_process import LegalProcessSubmission
 from contracts.process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
-from contracts.workflow import CaseState, LegalProcessInput
+from contracts.workflow import CaseState
 from services.intake.auth.tokens import Principal
 from services.intake.problems import Problem, invalid_field
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
 from services.register.repository import Register, as_utc
 from services.workflows.decisions.targets import InvalidIdentifier, normalize_identifier
+from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 log = structlog.get_logger(__name__)
@@ -229,13 +229,7 @@ class IntakeService:
                     return replay, False
             raise
         try:
-            await self.temporal.start_workflow(
-                LegalProcessWorkflow.run,
-                LegalProcessInput(process=process),
-                id=request_id,
-                task_queue=self.settings.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            )
+            await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:
             log.error("workflow start failed; intake undone", request_id=request_id, error=str(exc))
             await self.register.abort_intake(request_id, actor=principal.subject, reason="workflow could not be started")
@@ -254,6 +248,9 @@ class IntakeService:
         if earlier["request_digest"] != digest:
             raise Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
                           "this Idempotency-Key was used for a different submission", field="Idempotency-Key")
+        if earlier["status"] == Status.RECEIVED.value:
+            # The first attempt may have died between recording and starting: finish its job.
+            await ensure_started(self.temporal, self.settings.task_queue, msgspec.convert(earlier["process"], LegalProcess))
         return await self.view(earlier["id"], message="replayed: this submission was already received")
 
     async def view(self, request_id: str, message: str = "") -> LegalProcessView:
