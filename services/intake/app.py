@@ -26,6 +26,7 @@ from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.review.controllers import ReviewController
+from services.intake.ui.controllers import ReviewUIController
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
@@ -90,7 +91,8 @@ def create_app(
                 await reg.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, metrics, LegalProcessController, ReviewController, AgencyController],
+        route_handlers=[healthz, readyz, metrics, LegalProcessController, ReviewController, AgencyController,
+                        ReviewUIController],
         lifespan=[lifespan],
         state=state,
         middleware=[

@@ -9,7 +9,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from services.intake.auth.tokens import InvalidToken, verify_token
 from services.platform.settings import Settings
 
-PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema"]
+# The review UI authenticates with its own session cookie (services/intake/ui/session.py).
+PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema", "^/ui(/|$)"]
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):

@@ -1,0 +1,62 @@
+"""The review UI's tests: a cookie session on the ``api`` client, and the real worker and
+lake from the end-to-end suite for the tests that decide real requests."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from tests.e2e.conftest import lake, worker  # noqa: F401  (fixtures shared with the e2e suite)
+from tests.support import submission, submit
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def token_of(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ")
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF field"
+    return match.group(1)
+
+
+async def ui_login(api, headers: dict[str, str]):
+    """Sign in through the form; returns the response to the form's POST."""
+    api.cookies.clear()
+    page = await api.get("/ui/login")
+    assert page.status_code == 200
+    return await api.post("/ui/login", data={"token": token_of(headers), "csrf_token": csrf_from(page.text)})
+
+
+async def wait_for_status(api, headers, request_id: str, wanted: set[str], timeout: float = 60.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await api.get(f"/v1/legal-processes/{request_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["status"] in wanted:
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"status stayed {body['status']}, wanted {wanted}")
+        await asyncio.sleep(0.2)
+
+
+@pytest.fixture
+async def in_review(api, agency, worker, lake) -> str:  # noqa: F811
+    """A §2703(d) order for the lake's planted number, waiting for a reviewer."""
+    body = submission(
+        process_type="court_order_2703d",
+        categories=["subscriber_info", "toll_records", "content"],
+        date_range={"start": lake.period_start, "end": lake.period_end},
+        issued_on=lake.issued_on,
+        return_date=None,
+    )
+    created = await submit(api, agency["headers"], body)
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    await wait_for_status(api, agency["headers"], request_id, {"in_review"})
+    return request_id

@@ -1,0 +1,107 @@
+"""The review UI in real headless Chromium: sign in, find the request in the queue, read
+the determination, approve, and watch the request close.
+
+The app is served over real HTTP by uvicorn running in the test's own event loop, built
+exactly as the ``api`` fixture builds it, so the register and the Temporal client are used
+on the loop they belong to; Playwright's async API drives the browser from that loop too."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from services.stack.servers import free_port
+from tests.ui.conftest import token_of, wait_for_status
+
+pytestmark = pytest.mark.slow
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class _QuietServer:
+    """uvicorn without its signal handlers (pytest owns the process's signals)."""
+
+    def __init__(self, app, port: int) -> None:
+        import uvicorn
+
+        class Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self):
+                yield
+
+        self.server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning"))
+        self.url = f"http://127.0.0.1:{port}"
+
+    async def __aenter__(self) -> str:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()
+            await asyncio.sleep(0.05)
+        return self.url
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.should_exit = True
+        await asyncio.wait_for(self.task, timeout=10)
+
+
+@pytest.fixture
+async def served(service_settings, register, temporal_env, s3):
+    from services.intake.app import create_app
+
+    app = create_app(service_settings, register=register, temporal=temporal_env.client, s3=s3)
+    async with _QuietServer(app, free_port()) as url:
+        yield url
+
+
+async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, served, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    request_id = in_review
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page()
+            await page.goto(f"{served}/ui/")
+            assert page.url.endswith("/ui/login")  # no session yet
+
+            await page.get_by_label("Bearer token").fill(token_of(mint("reviewer", sub="alice")))
+            await page.get_by_role("button", name="Sign in").click()
+            await page.wait_for_url(f"{served}/ui/")
+            assert "Review queue" in await page.text_content("h1")
+            cookies = {c["name"]: c for c in await page.context.cookies()}
+            assert cookies["writ_session"]["httpOnly"] and cookies["writ_session"]["sameSite"] == "Strict"
+
+            await page.get_by_role("link", name=request_id).click()
+            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            body = await page.text_content("body")
+            assert "in_review" in body
+            assert "Reasons" in body and "content" in body  # a §2703(d) order never reaches content
+            assert "+19195550100" not in page.url
+
+            await page.get_by_role("button", name="Approve", exact=True).click()
+            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            assert "Decision recorded: approved" in await page.text_content("body")
+
+            await wait_for_status(api, agency["headers"], request_id, {"closed"}, timeout=90)
+            for _ in range(50):
+                await page.reload()
+                status = await page.text_content("#status")
+                if "closed" in status:
+                    break
+                await asyncio.sleep(0.2)
+            assert "closed" in status and "partially_produced" in status
+            trail = await page.text_content("section[aria-labelledby=audit]")
+            assert "status:approved" in trail and "alice" in trail
+            await page.screenshot(path=str(tmp_path / "request-closed.png"), full_page=True)
+            await page.goto(f"{served}/ui/")
+            await page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+        finally:
+            await browser.close()
+    print("screenshots in", tmp_path)
