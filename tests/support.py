@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 MINIMAL_PDF = (
@@ -36,3 +37,16 @@ async def submit(api, headers: dict, body: dict, *, document: bytes = MINIMAL_PD
         data={"metadata": json.dumps(body)},
         headers={**headers, **(extra_headers or {})},
     )
+
+
+async def wait_for_status(api, headers, request_id: str, wanted: set[str], timeout: float = 60.0) -> dict:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        response = await api.get(f"/v1/legal-processes/{request_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if body["status"] in wanted:
+            return body
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"status stayed {body['status']}, wanted {wanted}: {body}")
+        await asyncio.sleep(0.2)

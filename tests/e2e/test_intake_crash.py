@@ -11,8 +11,7 @@ from temporalio.service import RPCError
 
 from services.intake.legal_processes import services as intake_services
 from services.workflows.legal_process.starter import resume_orphaned_intakes
-from tests.e2e.test_legal_process_end_to_end import wait_for_status
-from tests.support import submission, submit
+from tests.support import submission, submit, wait_for_status
 
 pytestmark = pytest.mark.slow
 

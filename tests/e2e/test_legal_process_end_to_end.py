@@ -4,7 +4,6 @@ sink, and the register on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import zipfile
@@ -12,23 +11,10 @@ import zipfile
 import pytest
 
 from services.workflows.delivery.mailsink import read_mailbox
-from tests.support import submission, submit
+from tests.support import submission, submit, wait_for_status
 
 TARGET = "+19195550100"
 pytestmark = pytest.mark.slow
-
-
-async def wait_for_status(api, headers, request_id: str, wanted: set[str], timeout: float = 60.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await api.get(f"/v1/legal-processes/{request_id}", headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        if body["status"] in wanted:
-            return body
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"status stayed {body['status']}, wanted {wanted}: {body}")
-        await asyncio.sleep(0.2)
 
 
 async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, lake, temporal_env, mailbox, register):

@@ -19,8 +19,7 @@ import pytest
 from services.workflows.delivery.mailsink import read_mailbox
 from services.workflows.delivery.webhook import verify_webhook
 from services.workflows.worker import build_worker
-from tests.e2e.test_legal_process_end_to_end import wait_for_status
-from tests.support import submission, submit
+from tests.support import submission, submit, wait_for_status
 
 pytestmark = pytest.mark.slow
 SECRET = "agency-webhook-secret-0123456789"

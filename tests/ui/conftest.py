@@ -3,13 +3,12 @@ lake from the end-to-end suite for the tests that decide real requests."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
 
 from tests.e2e.conftest import lake, worker  # noqa: F401  (fixtures shared with the e2e suite)
-from tests.support import submission, submit
+from tests.support import submission, submit, wait_for_status
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -30,19 +29,6 @@ async def ui_login(api, headers: dict[str, str]):
     page = await api.get("/ui/login")
     assert page.status_code == 200
     return await api.post("/ui/login", data={"token": token_of(headers), "csrf_token": csrf_from(page.text)})
-
-
-async def wait_for_status(api, headers, request_id: str, wanted: set[str], timeout: float = 60.0) -> dict:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        response = await api.get(f"/v1/legal-processes/{request_id}", headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        if body["status"] in wanted:
-            return body
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"status stayed {body['status']}, wanted {wanted}")
-        await asyncio.sleep(0.2)
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from services.stack.servers import free_port
-from tests.ui.conftest import token_of, wait_for_status
+from tests.support import wait_for_status
+from tests.ui.conftest import token_of
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from tests.ui.conftest import csrf_from, ui_login, wait_for_status
+from tests.support import wait_for_status
+from tests.ui.conftest import csrf_from, ui_login
 
 pytestmark = pytest.mark.slow
 TARGET = "+19195550100"
