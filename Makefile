@@ -18,7 +18,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/writ up
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -33,15 +33,15 @@ from rich.table import Table
 
 from contracts.collection import CollectionRequest
 from contracts.enums import DataCategory, IdentifierKind
-from contracts.process import Identifier, Period
+from contracts.legal_process import Identifier, Period
+from services.carrier.collector import collect
+from services.carrier.connection import connect, sql_literal
+from services.carrier.layout import DEFAULT_LAYOUT, months_between
+from services.carrier.manifest import read_manifest
+from services.carrier.reader import LakeReader
+from services.carrier.synthetic.generator import generate_lake
 from services.platform.objectstore import ensure_buckets, s3_client
 from services.platform.settings import Settings, get_settings
-from services.workflows.lake.collector import collect
-from services.workflows.lake.connection import connect, sql_literal
-from services.workflows.lake.generator import generate_lake
-from services.workflows.lake.layout import DEFAULT_LAYOUT, months_between
-from services.workflows.lake.manifest import read_manifest
-from services.workflows.lake.reader import LakeReader
 
 console = Console(width=110)  # wide enough that the results table never wraps in a log
 LOOKUP_DAYS = 90

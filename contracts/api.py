@@ -1,4 +1,4 @@
-"""HTTP bodies of the intake API beyond the submission itself (DESIGN §4).
+"""HTTP bodies of the intake API beyond the submission itself (docs/architecture.md §4).
 
 Request bodies forbid unknown fields (a typo must not silently drop a legal fact);
 responses are plain Structs.
@@ -21,10 +21,12 @@ from contracts.enums import (
     RejectionReason,
     Status,
 )
-from contracts.legal_process import NO_NUL, Email, Jurisdiction, Note, ShortText
+from contracts.submission import NO_NUL, Email, Jurisdiction, Note, ShortText
 from contracts.workflow import Deadlines
 
-AgencyId = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Slug, e.g. raleigh-pd")]
+AgencyId = Annotated[
+    str, Meta(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", description="Slug, e.g. raleigh-pd")
+]
 Domain = Annotated[str, Meta(pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$", max_length=253)]
 
 
@@ -42,10 +44,19 @@ class AgencyIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     email_domains: Annotated[list[Domain], Meta(min_length=1, description="Verified email domains")]
     callback_number: Annotated[
         str,
-        Meta(min_length=7, max_length=32, pattern=NO_NUL, description="Published number used for call-back verification"),
+        Meta(
+            min_length=7,
+            max_length=32,
+            pattern=NO_NUL,
+            description="Published number used for call-back verification",
+        ),
     ]
-    webhook_url: Annotated[str, Meta(pattern=r"^https?://[^\s\x00]+$", max_length=2000)] | None = None
-    webhook_secret: Annotated[str, Meta(min_length=16, max_length=200, pattern=NO_NUL)] | None = None
+    webhook_url: Annotated[str, Meta(pattern=r"^https?://[^\s\x00]+$", max_length=2000)] | None = (
+        None
+    )
+    webhook_secret: Annotated[str, Meta(min_length=16, max_length=200, pattern=NO_NUL)] | None = (
+        None
+    )
     officers: list[OfficerIn] = []
 
 
@@ -83,7 +94,9 @@ class LegalProcessView(msgspec.Struct, frozen=True, kw_only=True):
     document_sha256: str = ""
     determination: DeterminationSummary | None = None
     deadlines: Deadlines | None = None
-    awaiting: Annotated[str, Meta(description="What the request waits for: verification, review, agency")] = ""
+    awaiting: Annotated[
+        str, Meta(description="What the request waits for: verification, review, agency")
+    ] = ""
     question: Annotated[str, Meta(description="The clarification asked of the agency, if any")] = ""
     escalated: bool = False
     overdue: bool = False
@@ -102,14 +115,18 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     reason_code: RejectionReason | None = None
     note: Note = ""
     categories: Annotated[
-        list[DataCategory] | None, Meta(description="Approve: narrow to these categories (never wider than allowed)")
+        list[DataCategory] | None,
+        Meta(description="Approve: narrow to these categories (never wider than allowed)"),
     ] = None
     targets: Annotated[
         list[Annotated[str, Meta(max_length=320, pattern=NO_NUL)]] | None,
         Meta(description="Approve: narrow to these normalised target values"),
     ] = None
     question: Annotated[
-        str, Meta(max_length=4000, pattern=NO_NUL, description="ask_agency: the question for the agency")
+        str,
+        Meta(
+            max_length=4000, pattern=NO_NUL, description="ask_agency: the question for the agency"
+        ),
     ] = ""
 
 

@@ -1,5 +1,5 @@
 """Collection and delivery payloads: only references (S3 keys, counts, digests) ever
-travel through workflow history, never the records themselves (DESIGN §1, §5)."""
+travel through workflow history, never the records themselves (docs/architecture.md §3, §5)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 import msgspec
 
 from contracts.enums import DataCategory
-from contracts.process import Identifier, Period
+from contracts.legal_process import Identifier, Period
 
 
 class CollectionRequest(msgspec.Struct, frozen=True, kw_only=True):

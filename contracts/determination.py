@@ -1,4 +1,4 @@
-"""What the decision engine concludes about a legal process (DESIGN §5 step 2, §6)."""
+"""What the decision engine concludes about a legal process (docs/architecture.md §5 step 3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import msgspec
 from msgspec import Meta
 
 from contracts.enums import DataCategory, Outcome
-from contracts.process import Identifier, Period
+from contracts.legal_process import Identifier, Period
 
 
 class Disposition(enum.StrEnum):
@@ -50,7 +50,8 @@ class Flag(enum.StrEnum):
 
 
 class LegalEntity(enum.StrEnum):
-    """Which of the provider's legal entities controls an account's records (DESIGN §6b)."""
+    """Which of the provider's legal entities controls an account's records (GDPR Art. 48;
+    docs/legal-rules.md)."""
 
     US = "us"  # the US parent
     EU = "eu"  # the EU subsidiary

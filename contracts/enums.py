@@ -1,4 +1,5 @@
-"""The normative vocabularies of DESIGN §3. Values are wire names: never rename one."""
+"""The normative vocabularies (docs/architecture.md §3). Values are wire names: never rename
+one."""
 
 from __future__ import annotations
 
@@ -101,6 +102,12 @@ class Role(enum.StrEnum):
     BILLING = "billing"
     AUDITOR = "auditor"
     ADMIN = "admin"
+
+
+# The one list of who may decide a request (approve, reject, ask, escalate) and who on the
+# staff side may read one; the workflow's validators and the API's guards both use these.
+DECIDING_ROLES = frozenset({Role.REVIEWER, Role.LEGAL})
+CASE_READING_ROLES = frozenset({Role.REVIEWER, Role.LEGAL, Role.AUDITOR, Role.ADMIN})
 
 
 class DecisionAction(enum.StrEnum):

@@ -21,7 +21,7 @@ import msgspec
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 # Every contracts module with Structs or enums; a new module must be added here.
-MODULES = ["api", "collection", "determination", "enums", "legal_process", "process", "workflow"]
+MODULES = ["api", "collection", "determination", "enums", "legal_process", "submission", "workflow"]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF_TEMPLATE = "#/$defs/{name}"
 
@@ -33,7 +33,9 @@ def contract_types(module_name: str) -> list[type]:
     for value in vars(module).values():
         if not isinstance(value, type) or value.__module__ != module.__name__:
             continue
-        if issubclass(value, msgspec.Struct) or (issubclass(value, enum.Enum) and value is not enum.Enum):
+        if issubclass(value, msgspec.Struct) or (
+            issubclass(value, enum.Enum) and value is not enum.Enum
+        ):
             found.append(value)
     return found
 
@@ -64,7 +66,9 @@ def drift(directory: Path = SCHEMA_DIR) -> list[str]:
     expected = expected_files()
     present = {p.name for p in directory.glob("*.json")} if directory.is_dir() else set()
     problems = [f"{name}: missing" for name in sorted(expected.keys() - present)]
-    problems += [f"{name}: no contracts module generates it" for name in sorted(present - expected.keys())]
+    problems += [
+        f"{name}: no contracts module generates it" for name in sorted(present - expected.keys())
+    ]
     problems += [
         f"{name}: differs from the Structs"
         for name in sorted(expected.keys() & present)

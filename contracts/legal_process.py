@@ -1,142 +1,77 @@
-"""A legal process as an agency submits it (DESIGN §3, §4).
+"""A legal process as Writ holds it once taken in: normalised, and safe to keep in history.
 
-These Structs are HTTP request bodies, so they forbid unknown fields; what travels in
-workflow history is ``contracts.workflow``, which does not.
+The agency's submission (``contracts.submission``) is strict about unknown fields;
+these Structs are not, because old workflow histories are replayed by newer code and
+newer payloads may be read by a worker that has not been upgraded yet. Every field
+added later needs a default.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import msgspec
-from msgspec import Meta
 
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType
 
-# No text field may carry NUL (U+0000): it means nothing on a legal document, and PostgreSQL
-# cannot store it in text. Refusing it here names the field; storing it would fail later.
-NO_NUL = r"^[^\x00]*$"
-# Identifiers the API issues (document ids) and keys clients choose.
-TOKEN = r"^[A-Za-z0-9_.:-]+$"
 
-Jurisdiction = Annotated[
-    str,
-    Meta(
-        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
-        description="ISO 3166-2 subdivision (US-NC) or ISO 3166-1 alpha-2 country (GB)",
-        examples=["US-NC"],
-    ),
-]
-Email = Annotated[
-    str,
-    Meta(
-        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
-        max_length=254,
-        description="An email address",
-        examples=["j.doe@raleighpd.gov"],
-    ),
-]
-ShortText = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
-LongText = Annotated[str, Meta(min_length=1, max_length=4000, pattern=NO_NUL)]
-Note = Annotated[str, Meta(max_length=4000, pattern=NO_NUL)]
-
-
-class Issuer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    kind: Annotated[IssuerKind, Meta(description="Who issued the process")]
-    name: Annotated[ShortText, Meta(description="Court or authority", examples=["Wake County Superior Court"])]
-    jurisdiction: Jurisdiction
-
-
-class Officer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The officer who serves the process; the email's domain must be one the agency registered."""
-
-    name: ShortText
-    email: Email
-    badge: Annotated[str, Meta(max_length=64, pattern=NO_NUL)] | None = None
-    phone: Annotated[str, Meta(max_length=32, pattern=NO_NUL)] | None = None
-
-
-class Target(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """One identifier the process names: a telephone number, account id, IP address or email."""
+class Identifier(msgspec.Struct, frozen=True, kw_only=True):
+    """A normalised target: E.164 number, lower-case email, canonical IP, trimmed account id."""
 
     kind: IdentifierKind
-    value: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=320,
-            pattern=NO_NUL,
-            description="As written on the process; normalised (E.164, lower-case email, canonical IP) on intake",
-            examples=["(919) 555-0100"],
-        ),
-    ]
+    value: str
 
 
-class DateRange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The period of records asked for; it ends on or after its start."""
+class Period(msgspec.Struct, frozen=True, kw_only=True):
+    start: dt.date
+    end: dt.date
 
-    start: Annotated[dt.date, Meta(description="First day of records asked for (inclusive)")]
-    end: Annotated[dt.date, Meta(description="Last day of records asked for (inclusive)")]
-
-
-class NonDisclosureOrder(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """An order under 18 U.S.C. §2705(b) barring notice to the customer."""
-
-    authority: Annotated[ShortText, Meta(description="Court that issued the order")]
-    ends_on: Annotated[dt.date | None, Meta(description="Last day in force; null means indefinite")] = None
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
 
 
-class EmergencyDetails(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Facts supporting a good-faith belief of danger of death or serious physical injury."""
+class NdoTerm(msgspec.Struct, frozen=True, kw_only=True):
+    authority: str
+    ends_on: dt.date | None = None
 
-    nature_of_danger: LongText
+
+class Emergency(msgspec.Struct, frozen=True, kw_only=True):
+    nature_of_danger: str
     follow_up_process_expected: bool = True
+    callback_verified_by: str | None = None
+    callback_verified_at: dt.datetime | None = None
 
 
-class Reimbursement(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Whether the agency asks to be invoiced for reasonable costs under 18 U.S.C. §2706."""
+class Requester(msgspec.Struct, frozen=True, kw_only=True):
+    agency_id: str
+    agency_name: str = ""
+    agency_jurisdiction: str = ""
+    officer_name: str = ""
+    officer_email: str = ""
+    # Verification facts established at intake against the agencies registry.
+    agency_registered: bool = False
+    email_domain_verified: bool = False
+    officer_known: bool = False
 
-    requested: bool = False
-    billing_contact_email: Email | None = None
 
-
-class LegalProcessSubmission(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A legal process as the agency submits it, with the signed document alongside (a
-    multipart ``document`` part) or uploaded before (``document_id``)."""
-
+class LegalProcess(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
     process_type: ProcessType
-    issuer: Issuer
-    issued_on: Annotated[dt.date, Meta(description="Date the process was signed; not in the future")]
-    officer: Officer
-    case_number: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=128,
-            pattern=NO_NUL,
-            description="The agency's case number: a request of the same case naming a target already "
-            "asked for is linked to the earlier one, not processed twice",
-            examples=["2026-CR-004211"],
-        ),
-    ]
-    targets: Annotated[
-        list[Target], Meta(min_length=1, max_length=1000, description="The identifiers the process names")
-    ]
-    categories: Annotated[
-        list[DataCategory], Meta(min_length=1, description="Data categories the process asks for")
-    ]
-    date_range: DateRange | None = None
-    return_date: Annotated[dt.date | None, Meta(description="When the process asks for production")] = None
-    non_disclosure_order: NonDisclosureOrder | None = None
-    emergency: EmergencyDetails | None = None
-    reimbursement: Reimbursement | None = None
-    document_id: Annotated[
-        str,
-        Meta(
-            max_length=64,
-            pattern=TOKEN,
-            description="A document uploaded earlier (JSON submissions); multipart carries the PDF itself",
-        ),
-    ] | None = None
-    notes: Note | None = None
+    issuer_kind: IssuerKind
+    issuer_name: str
+    jurisdiction: str
+    issued_on: dt.date
+    received_at: dt.datetime
+    case_number: str
+    requester: Requester
+    targets: list[Identifier]
+    categories: list[DataCategory]
+    period: Period | None = None
+    return_date: dt.date | None = None
+    non_disclosure_order: NdoTerm | None = None
+    emergency: Emergency | None = None
+    reimbursement_requested: bool = False
+    document_key: str = ""
+    document_sha256: str = ""
+    duplicate_of: str | None = None

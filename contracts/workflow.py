@@ -12,7 +12,7 @@ import msgspec
 
 from contracts.determination import Determination
 from contracts.enums import DataCategory, DecisionAction, Outcome, RejectionReason, Status
-from contracts.process import LegalProcess
+from contracts.legal_process import LegalProcess
 
 
 class LegalProcessInput(msgspec.Struct, frozen=True, kw_only=True):

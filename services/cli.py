@@ -73,7 +73,7 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_mailsink(args: argparse.Namespace) -> int:
-    from services.workflows.delivery.mailsink import main as mailsink_main
+    from services.stack.mailsink import main as mailsink_main
 
     return mailsink_main(["--host", args.host, "--port", str(args.port), "--dir", args.dir]) or 0
 
@@ -87,12 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_up_command(sub)
 
     sub.add_parser("api", help="run the intake API server").set_defaults(func=_cmd_api)
-    sub.add_parser("worker", help="run the Temporal workflow worker").set_defaults(
-        func=_cmd_worker
-    )
-    sub.add_parser("migrate", help="apply case-register migrations").set_defaults(
-        func=_cmd_migrate
-    )
+    sub.add_parser("worker", help="run the Temporal workflow worker").set_defaults(func=_cmd_worker)
+    sub.add_parser("migrate", help="apply case-register migrations").set_defaults(func=_cmd_migrate)
 
     token = sub.add_parser("token", help="mint a local (HS256) bearer token")
     token.add_argument("--sub", required=True, help="subject: the user or officer id")
@@ -109,9 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the hash-chained audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="recompute every hash; exit 1 at the first tampered event").set_defaults(
-        func=_cmd_audit_verify
-    )
+    audit_sub.add_parser(
+        "verify", help="recompute every hash; exit 1 at the first tampered event"
+    ).set_defaults(func=_cmd_audit_verify)
 
     mailsink = sub.add_parser("mailsink", help="run the local SMTP sink that keeps mail on disk")
     mailsink.add_argument("--host", default="127.0.0.1")
@@ -119,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     mailsink.add_argument("--dir", required=True, help="where received messages are kept")
     mailsink.set_defaults(func=_cmd_mailsink)
 
-    from services.workflows.lake.cli import add_lake_commands
+    from services.carrier.synthetic.cli import add_lake_commands
 
     add_lake_commands(sub)
     return parser

@@ -98,7 +98,8 @@ async def start_test_server(settings: Settings, test_server_path: str):
         AddSearchAttributesRequest(
             namespace="default",
             search_attributes={
-                key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")] for key in ALL_KEYS
+                key.name: kinds[key.indexed_value_type.name.removeprefix("INDEXED_VALUE_TYPE_")]
+                for key in ALL_KEYS
             },
         )
     )
@@ -124,7 +125,8 @@ def _register_backends() -> list:
             "postgres",
             id="postgres",
             marks=pytest.mark.skipif(
-                not os.environ.get("WRIT_TEST_POSTGRES_URL"), reason="WRIT_TEST_POSTGRES_URL not set"
+                not os.environ.get("WRIT_TEST_POSTGRES_URL"),
+                reason="WRIT_TEST_POSTGRES_URL not set",
             ),
         )
     )
@@ -175,7 +177,7 @@ async def register(register_url: str):
 @pytest.fixture(scope="session")
 def mailbox(tmp_path_factory: pytest.TempPathFactory):
     """A real SMTP sink on a free port, keeping messages on disk."""
-    from services.workflows.delivery.mailsink import MailSink
+    from services.stack.mailsink import MailSink
 
     directory = tmp_path_factory.mktemp("mail")
     sink = MailSink(directory, port=free_port())
@@ -189,12 +191,11 @@ def settings(base_settings: Settings, mailbox, register_url: str) -> Settings:
     """Settings for a whole service under test: real S3, register and mail sink."""
     import msgspec
 
-    return msgspec.structs.replace(
-        base_settings, database_url=register_url, smtp_port=mailbox.port
-    )
+    return msgspec.structs.replace(base_settings, database_url=register_url, smtp_port=mailbox.port)
 
 
 # -- the service under test ------------------------------------------------------------------
+
 
 @pytest.fixture
 def service_settings(settings: Settings, task_queue: str) -> Settings:
@@ -208,8 +209,12 @@ def mint(service_settings: Settings):
     """Mint a bearer token: ``mint("reviewer", sub="alice")`` or ``mint("agency", agency="x")``."""
     from services.intake.auth.tokens import mint_local_token
 
-    def make(*roles: str, sub: str = "tester", agency: str | None = None, ttl: int = 600) -> dict[str, str]:
-        token = mint_local_token(service_settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=ttl)
+    def make(
+        *roles: str, sub: str = "tester", agency: str | None = None, ttl: int = 600
+    ) -> dict[str, str]:
+        token = mint_local_token(
+            service_settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=ttl
+        )
         return {"Authorization": f"Bearer {token}"}
 
     return make
@@ -243,4 +248,7 @@ async def agency(api, mint) -> dict:
     }
     response = await api.post("/v1/agencies", json=body, headers=mint("admin", sub="admin"))
     assert response.status_code == 201, response.text
-    return {**response.json(), "headers": mint("agency", sub="j.doe@raleighpd.gov", agency=agency_id)}
+    return {
+        **response.json(),
+        "headers": mint("agency", sub="j.doe@raleighpd.gov", agency=agency_id),
+    }

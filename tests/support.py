@@ -28,7 +28,14 @@ def submission(**overrides) -> dict:
     return body
 
 
-async def submit(api, headers: dict, body: dict, *, document: bytes = MINIMAL_PDF, extra_headers: dict | None = None):
+async def submit(
+    api,
+    headers: dict,
+    body: dict,
+    *,
+    document: bytes = MINIMAL_PDF,
+    extra_headers: dict | None = None,
+):
     import json
 
     return await api.post(
@@ -39,7 +46,9 @@ async def submit(api, headers: dict, body: dict, *, document: bytes = MINIMAL_PD
     )
 
 
-async def wait_for_status(api, headers, request_id: str, wanted: set[str], timeout: float = 60.0) -> dict:
+async def wait_for_status(
+    api, headers, request_id: str, wanted: set[str], timeout: float = 60.0
+) -> dict:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         response = await api.get(f"/v1/legal-processes/{request_id}", headers=headers)

@@ -48,7 +48,9 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
         headers = dict(scope.get("headers") or [])
         request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id, method=scope["method"], path=scope["path"])
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, method=scope["method"], path=scope["path"]
+        )
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
@@ -91,8 +93,15 @@ def create_app(
                 await reg.close()
 
     return Litestar(
-        route_handlers=[healthz, readyz, metrics, LegalProcessController, ReviewController, AgencyController,
-                        ReviewUIController],
+        route_handlers=[
+            healthz,
+            readyz,
+            metrics,
+            LegalProcessController,
+            ReviewController,
+            AgencyController,
+            ReviewUIController,
+        ],
         lifespan=[lifespan],
         state=state,
         middleware=[
@@ -100,7 +109,10 @@ def create_app(
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),
         ],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=False))],
-        exception_handlers={HTTPException: http_exception_handler, Exception: internal_error_handler},
+        exception_handlers={
+            HTTPException: http_exception_handler,
+            Exception: internal_error_handler,
+        },
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
         openapi_config=OpenAPIConfig(
             title="Writ legal-process API",
@@ -109,7 +121,9 @@ def create_app(
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
             components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")}
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
             ),
             security=[{"bearer": []}],
         ),

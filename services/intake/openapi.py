@@ -7,7 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.openapi.spec import Example, OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIType
 
 from services.intake.problems import MEDIA_TYPE
@@ -55,7 +62,9 @@ PROBLEM_RESPONSE = OpenAPIResponse(
 
 def examples(**values: tuple[str, Any]) -> dict[str, Example]:
     """``examples(approve=("Approve as determined", {...}))`` -> named OpenAPI examples."""
-    return {name: Example(summary=summary, value=value) for name, (summary, value) in values.items()}
+    return {
+        name: Example(summary=summary, value=value) for name, (summary, value) in values.items()
+    }
 
 
 def documented(

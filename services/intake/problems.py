@@ -52,7 +52,9 @@ def invalid_field(field: str, detail: str, status_code: int = 422) -> Problem:
 
 
 _AT_PATH = re.compile(r" - at `\$(?P<path>.*)`$", re.DOTALL)
-_NAMED_FIELD = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>.*)`$", re.DOTALL)
+_NAMED_FIELD = re.compile(
+    r"^Object (?:contains unknown|missing required) field `(?P<name>.*)`$", re.DOTALL
+)
 
 
 def msgspec_field(error: msgspec.ValidationError, root: str = "body") -> tuple[str, str]:
@@ -64,7 +66,9 @@ def msgspec_field(error: msgspec.ValidationError, root: str = "body") -> tuple[s
     """
     text = str(error)
     match = _AT_PATH.search(text)
-    path, message = (match.group("path").lstrip("."), text[: match.start()]) if match else ("", text)
+    path, message = (
+        (match.group("path").lstrip("."), text[: match.start()]) if match else ("", text)
+    )
     named = _NAMED_FIELD.match(message)
     if named:
         path = _child(path, named.group("name"))
@@ -75,7 +79,8 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def _child(path: str, name: str) -> str:
-    """``officer`` + ``name`` -> ``officer.name``; a key that is no plain name is quoted: ``officer[""]``."""
+    """``officer`` + ``name`` -> ``officer.name``; a key that is no plain name is quoted:
+    ``officer[""]``."""
     if _PLAIN_NAME.match(name):
         return f"{path}.{name}" if path else name
     return f"{path}[{json.dumps(name)}]"
@@ -93,7 +98,9 @@ def decode_json(raw: bytes, type_: Any, *, part: str = "body") -> Any:
         field, message = msgspec_field(exc, root=part)
         raise invalid_field(field, message) from exc
     except msgspec.DecodeError as exc:
-        raise Problem(400, "malformed-json", "The body is not valid JSON", f"{part}: {exc}", field=part) from exc
+        raise Problem(
+            400, "malformed-json", "The body is not valid JSON", f"{part}: {exc}", field=part
+        ) from exc
 
 
 def http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -116,13 +123,19 @@ def http_exception_handler(request: Request, exc: HTTPException) -> Response:
             body["title"] = _title(status)
     elif isinstance(exc.__cause__, SerializationException):
         # Litestar could not decode the body at all (it re-raises this as a plain 400).
-        body.update(type=PROBLEM_BASE + "malformed-json", title="The body is not valid JSON",
-                    detail=f"body: {exc.detail}", field="body")
+        body.update(
+            type=PROBLEM_BASE + "malformed-json",
+            title="The body is not valid JSON",
+            detail=f"body: {exc.detail}",
+            field="body",
+        )
     elif status == 413:
         # Litestar stops reading a body over the route's limit before any handler runs.
         body["field"] = "body"
         limit = _body_limit(request)
-        body["detail"] = "the request body is too large" + (f"; at most {limit} bytes are accepted" if limit else "")
+        body["detail"] = "the request body is too large" + (
+            f"; at most {limit} bytes are accepted" if limit else ""
+        )
     return Response(body, status_code=status, media_type=MEDIA_TYPE, headers=exc.headers)
 
 
@@ -154,7 +167,12 @@ def _wire_name(request: Request, parameter: str) -> str:
         kwarg = request.route_handler.parsed_fn_signature.parameters[parameter].kwarg_definition
     except (AttributeError, KeyError):
         return parameter
-    return getattr(kwarg, "header", None) or getattr(kwarg, "query", None) or getattr(kwarg, "cookie", None) or parameter
+    return (
+        getattr(kwarg, "header", None)
+        or getattr(kwarg, "query", None)
+        or getattr(kwarg, "cookie", None)
+        or parameter
+    )
 
 
 def internal_error_handler(request: Request, exc: Exception) -> Response:

@@ -73,7 +73,10 @@ def _redact(value: Any) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, dict):
-        return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _redact(v) for k, v in value.items()}
+        return {
+            k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _redact(v)
+            for k, v in value.items()
+        }
     if isinstance(value, (list, tuple)):
         return [_redact(v) for v in value]
     return value

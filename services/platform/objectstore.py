@@ -47,7 +47,9 @@ def _bucket_exists(client: BaseClient, bucket: str) -> bool:
         raise
 
 
-def ensure_buckets(settings: Settings, client: BaseClient | None = None, timeout: float = 60.0) -> None:
+def ensure_buckets(
+    settings: Settings, client: BaseClient | None = None, timeout: float = 60.0
+) -> None:
     """Create the buckets if missing; productions get object lock with COMPLIANCE retention.
 
     A freshly started SeaweedFS answers on its port before its volumes are writable, so

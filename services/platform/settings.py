@@ -94,7 +94,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             values[field.name] = raw
     settings = msgspec.convert(values, Settings, strict=False)
     if settings.mode == "production" and not settings.jwks_url:
-        raise ValueError("production mode verifies tokens against WRIT_JWKS_URL; HS256 is local only")
+        raise ValueError(
+            "production mode verifies tokens against WRIT_JWKS_URL; HS256 is local only"
+        )
     return settings
 
 

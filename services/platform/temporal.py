@@ -69,7 +69,9 @@ class EncryptionCodec(PayloadCodec):
 
     ENCODING = b"binary/encrypted"
 
-    def __init__(self, key: bytes, *, key_id: str = "default", old_keys: dict[str, bytes] | None = None):
+    def __init__(
+        self, key: bytes, *, key_id: str = "default", old_keys: dict[str, bytes] | None = None
+    ):
         self._key_id = key_id
         self._encryptor = AESGCM(key)
         self._decryptors = {key_id: self._encryptor} | {

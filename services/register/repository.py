@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from contracts.process import Identifier
+from contracts.legal_process import Identifier
 from contracts.workflow import StatusChange
 from services.register.tables import (
     agencies,
@@ -56,8 +56,15 @@ def create_engine(database_url_async: str) -> AsyncEngine:
     return create_async_engine(database_url_async, pool_pre_ping=True, pool_size=10)
 
 
-def _audit_hash(prev_hash: str, seq: int, request_id: str | None, actor: str, action: str,
-                detail: Mapping[str, Any], at: dt.datetime) -> str:
+def _audit_hash(
+    prev_hash: str,
+    seq: int,
+    request_id: str | None,
+    actor: str,
+    action: str,
+    detail: Mapping[str, Any],
+    at: dt.datetime,
+) -> str:
     body = msgspec.json.encode(
         {
             "prev": prev_hash,
@@ -127,10 +134,17 @@ class Register:
         )
 
     async def audit(
-        self, *, request_id: str | None, actor: str, action: str, detail: Mapping[str, Any] | None = None
+        self,
+        *,
+        request_id: str | None,
+        actor: str,
+        action: str,
+        detail: Mapping[str, Any] | None = None,
     ) -> None:
         async def write(conn: AsyncConnection) -> None:
-            await self.append_audit(conn, request_id=request_id, actor=actor, action=action, detail=detail)
+            await self.append_audit(
+                conn, request_id=request_id, actor=actor, action=action, detail=detail
+            )
 
         await self.transaction(write)
 
@@ -184,7 +198,9 @@ class Register:
                     raise AuditChainBroken(r.seq, f"expected seq {expected_seq}: a row is missing")
                 if r.prev_hash != prev:
                     raise AuditChainBroken(r.seq, "previous hash does not match")
-                computed = _audit_hash(prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at))
+                computed = _audit_hash(
+                    prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at)
+                )
                 if computed != r.hash:
                     raise AuditChainBroken(r.seq, "content does not match its hash")
                 prev = r.hash
@@ -207,7 +223,11 @@ class Register:
             if officer_rows:
                 await conn.execute(officers.insert(), officer_rows)
             await self.append_audit(
-                conn, request_id=None, actor=actor, action="agency_registered", detail={"agency_id": row["id"]}
+                conn,
+                request_id=None,
+                actor=actor,
+                action="agency_registered",
+                detail={"agency_id": row["id"]},
             )
             return True
 
@@ -215,7 +235,11 @@ class Register:
 
     async def get_agency(self, agency_id: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(agencies).where(agencies.c.id == agency_id))).mappings().first()
+            row = (
+                (await conn.execute(sa.select(agencies).where(agencies.c.id == agency_id)))
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     async def list_agencies(self) -> list[dict[str, Any]]:
@@ -240,7 +264,11 @@ class Register:
 
     async def get_document(self, document_id: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(sa.select(documents).where(documents.c.id == document_id))).mappings().first()
+            row = (
+                (await conn.execute(sa.select(documents).where(documents.c.id == document_id)))
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     # -- legal processes -----------------------------------------------------------------
@@ -248,16 +276,22 @@ class Register:
     async def find_by_idempotency_key(self, agency_id: str, key: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(
-                    sa.select(legal_processes).where(
-                        legal_processes.c.agency_id == agency_id,
-                        legal_processes.c.idempotency_key == key,
+                (
+                    await conn.execute(
+                        sa.select(legal_processes).where(
+                            legal_processes.c.agency_id == agency_id,
+                            legal_processes.c.idempotency_key == key,
+                        )
                     )
                 )
-            ).mappings().first()
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
-    async def find_duplicate(self, agency_id: str, case_number: str, targets: Iterable[Identifier]) -> str | None:
+    async def find_duplicate(
+        self, agency_id: str, case_number: str, targets: Iterable[Identifier]
+    ) -> str | None:
         """The first request of this agency's case sharing a target with ``targets``, or the
         request it was itself linked to: a case keeps one root however often it is served."""
         pairs = [(t.kind.value, t.value) for t in targets]
@@ -282,7 +316,11 @@ class Register:
             rows = await conn.execute(
                 sa.select(process_targets.c.kind, process_targets.c.value)
                 .join(legal_processes, process_targets.c.request_id == legal_processes.c.id)
-                .where(sa.or_(legal_processes.c.id == root_id, legal_processes.c.duplicate_of == root_id))
+                .where(
+                    sa.or_(
+                        legal_processes.c.id == root_id, legal_processes.c.duplicate_of == root_id
+                    )
+                )
             )
             return {(r.kind, r.value) for r in rows}
 
@@ -292,10 +330,15 @@ class Register:
         targets = list(targets)
 
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(legal_processes.insert().values(**row, updated_at=row["received_at"]))
+            await conn.execute(
+                legal_processes.insert().values(**row, updated_at=row["received_at"])
+            )
             await conn.execute(
                 process_targets.insert(),
-                [{"request_id": row["id"], "kind": t.kind.value, "value": t.value} for t in {(t.kind, t.value): t for t in targets}.values()],
+                [
+                    {"request_id": row["id"], "kind": t.kind.value, "value": t.value}
+                    for t in {(t.kind, t.value): t for t in targets}.values()
+                ],
             )
             await self.append_audit(
                 conn,
@@ -315,10 +358,16 @@ class Register:
         """Undo an intake whose workflow could not be started; the audit keeps both facts."""
 
         async def write(conn: AsyncConnection) -> None:
-            await conn.execute(process_targets.delete().where(process_targets.c.request_id == request_id))
+            await conn.execute(
+                process_targets.delete().where(process_targets.c.request_id == request_id)
+            )
             await conn.execute(legal_processes.delete().where(legal_processes.c.id == request_id))
             await self.append_audit(
-                conn, request_id=request_id, actor=actor, action="intake_aborted", detail={"reason": reason}
+                conn,
+                request_id=request_id,
+                actor=actor,
+                action="intake_aborted",
+                detail={"reason": reason},
             )
 
         await self.transaction(write)
@@ -326,8 +375,14 @@ class Register:
     async def get_legal_process(self, request_id: str) -> dict[str, Any] | None:
         async with self.engine.connect() as conn:
             row = (
-                await conn.execute(sa.select(legal_processes).where(legal_processes.c.id == request_id))
-            ).mappings().first()
+                (
+                    await conn.execute(
+                        sa.select(legal_processes).where(legal_processes.c.id == request_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
             return dict(row) if row else None
 
     async def list_legal_processes(
@@ -365,9 +420,12 @@ class Register:
         else:
             if after is not None:
                 query = query.where(
-                    sa.tuple_(legal_processes.c.received_at, legal_processes.c.id) < sa.tuple_(*after)
+                    sa.tuple_(legal_processes.c.received_at, legal_processes.c.id)
+                    < sa.tuple_(*after)
                 )
-            query = query.order_by(legal_processes.c.received_at.desc(), legal_processes.c.id.desc())
+            query = query.order_by(
+                legal_processes.c.received_at.desc(), legal_processes.c.id.desc()
+            )
         async with self.engine.connect() as conn:
             rows = await conn.execute(query.limit(limit))
             return [dict(r) for r in rows.mappings()]
@@ -375,8 +433,13 @@ class Register:
     async def count_by_status(self) -> dict[tuple[str, str, bool], int]:
         """(status, process type, overdue) → number of requests: the queue's shape for metrics."""
         query = sa.select(
-            legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue, sa.func.count()
-        ).group_by(legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue)
+            legal_processes.c.status,
+            legal_processes.c.process_type,
+            legal_processes.c.overdue,
+            sa.func.count(),
+        ).group_by(
+            legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue
+        )
         async with self.engine.connect() as conn:
             return {(r[0], r[1], bool(r[2])): int(r[3]) for r in await conn.execute(query)}
 
@@ -415,14 +478,19 @@ class Register:
             if unchanged:
                 return
             await conn.execute(
-                legal_processes.update().where(legal_processes.c.id == change.request_id).values(**values)
+                legal_processes.update()
+                .where(legal_processes.c.id == change.request_id)
+                .values(**values)
             )
             await self.append_audit(
                 conn,
                 request_id=change.request_id,
                 actor=change.actor,
                 action=f"status:{change.status.value}",
-                detail={"detail": change.detail, "outcome": change.outcome.value if change.outcome else None},
+                detail={
+                    "detail": change.detail,
+                    "outcome": change.outcome.value if change.outcome else None,
+                },
             )
 
         await self.transaction(write)
@@ -430,14 +498,24 @@ class Register:
     async def set_production(self, request_id: str, key: str, actor: str) -> None:
         async def write(conn: AsyncConnection) -> None:
             current = await conn.scalar(
-                sa.select(legal_processes.c.production_key).where(legal_processes.c.id == request_id)
+                sa.select(legal_processes.c.production_key).where(
+                    legal_processes.c.id == request_id
+                )
             )
             if current == key:
                 return
             await conn.execute(
-                legal_processes.update().where(legal_processes.c.id == request_id).values(production_key=key)
+                legal_processes.update()
+                .where(legal_processes.c.id == request_id)
+                .values(production_key=key)
             )
-            await self.append_audit(conn, request_id=request_id, actor=actor, action="production_stored", detail={"key": key})
+            await self.append_audit(
+                conn,
+                request_id=request_id,
+                actor=actor,
+                action="production_stored",
+                detail={"key": key},
+            )
 
         await self.transaction(write)
 
@@ -455,14 +533,19 @@ class Register:
                 request_id=row["request_id"],
                 actor=actor,
                 action="disclosed",
-                detail={"categories": row["categories"], "records": row["record_count"],
-                        "manifest_sha256": row["manifest_sha256"]},
+                detail={
+                    "categories": row["categories"],
+                    "records": row["record_count"],
+                    "manifest_sha256": row["manifest_sha256"],
+                },
             )
             return True
 
         return await self.transaction(write)
 
-    async def list_disclosures(self, *, since: dt.datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    async def list_disclosures(
+        self, *, since: dt.datetime | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
         query = sa.select(disclosures).order_by(disclosures.c.disclosed_at.desc()).limit(limit)
         if since is not None:
             query = query.where(disclosures.c.disclosed_at >= since)

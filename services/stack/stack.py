@@ -307,7 +307,7 @@ class Stack:
 
     def _seed_demo_lake(self) -> None:
         """First start only: a small synthetic carrier lake to collect from (local mode)."""
-        from services.workflows.lake.demo import DEMO_NUMBER, DEMO_ROWS, seed_demo_lake
+        from services.carrier.synthetic.demo import DEMO_NUMBER, DEMO_ROWS, seed_demo_lake
 
         if self.settings.mode != "local":
             return

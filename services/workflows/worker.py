@@ -10,12 +10,12 @@ import structlog
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from services.decisions.policy import load_policy
 from services.platform.logging import configure_logging
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
 from services.register.repository import Register, create_engine
-from services.workflows.decisions.policy import load_policy
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow

@@ -55,7 +55,9 @@ async def written(register, s3, settings: Settings, agency_id: str) -> Written:
     def keys() -> frozenset[str]:
         found: set[str] = set()
         paginator = s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=settings.documents_bucket, Prefix=f"documents/{agency_id}/"):
+        for page in paginator.paginate(
+            Bucket=settings.documents_bucket, Prefix=f"documents/{agency_id}/"
+        ):
             found.update(obj["Key"] for obj in page.get("Contents", []))
         return frozenset(found)
 
@@ -126,12 +128,16 @@ class LiveWorld:
             if row is not None and row["status"] == status:
                 return
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{request_id} never reached {status}; last: {row and row['status']}")
+                raise AssertionError(
+                    f"{request_id} never reached {status}; last: {row and row['status']}"
+                )
             await asyncio.sleep(0.05)
 
 
 def _token(settings: Settings, *roles: str, sub: str, agency: str | None = None) -> dict[str, str]:
-    token = mint_local_token(settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=3600)
+    token = mint_local_token(
+        settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=3600
+    )
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -173,8 +179,12 @@ async def live_world(settings: Settings, register, temporal_env, s3) -> AsyncIte
                 agency_ids.append(agency_id)
             own, other = agency_ids
             tokens = {
-                "agency_own": _token(world_settings, "agency", sub="j.doe@raleighpd.gov", agency=own),
-                "agency_other": _token(world_settings, "agency", sub="j.doe@raleighpd.gov", agency=other),
+                "agency_own": _token(
+                    world_settings, "agency", sub="j.doe@raleighpd.gov", agency=own
+                ),
+                "agency_other": _token(
+                    world_settings, "agency", sub="j.doe@raleighpd.gov", agency=other
+                ),
                 "anonymous": {},
                 **{
                     role: _token(world_settings, role, sub=f"{role}@writ")
@@ -182,8 +192,13 @@ async def live_world(settings: Settings, register, temporal_env, s3) -> AsyncIte
                 },
             }
             world = LiveWorld(
-                api=api, settings=world_settings, register=register, own_agency=own, other_agency=other,
-                in_review="", tokens=tokens,
+                api=api,
+                settings=world_settings,
+                register=register,
+                own_agency=own,
+                other_agency=other,
+                in_review="",
+                tokens=tokens,
             )
             world.in_review = await world.submit_in_review()
             yield world

@@ -16,7 +16,9 @@ async def test_admin_registers_and_lists_agencies(api, mint, agency):
 
 
 async def test_registering_the_same_agency_twice_conflicts(api, mint, agency):
-    body = {k: agency[k] for k in ("id", "name", "jurisdiction", "email_domains", "callback_number")}
+    body = {
+        k: agency[k] for k in ("id", "name", "jurisdiction", "email_domains", "callback_number")
+    }
     again = await api.post("/v1/agencies", json=body, headers=mint("admin"))
     assert again.status_code == 409
     assert again.json()["field"] == "id"
@@ -37,9 +39,16 @@ async def test_missing_token_is_401(api):
 async def test_expired_token_is_401(api, service_settings):
     now = int(time.time())
     token = jwt.encode(
-        {"iss": service_settings.jwt_issuer, "aud": service_settings.jwt_audience, "sub": "x",
-         "roles": ["reviewer"], "iat": now - 600, "exp": now - 300},
-        service_settings.jwt_hs256_secret, algorithm="HS256",
+        {
+            "iss": service_settings.jwt_issuer,
+            "aud": service_settings.jwt_audience,
+            "sub": "x",
+            "roles": ["reviewer"],
+            "iat": now - 600,
+            "exp": now - 300,
+        },
+        service_settings.jwt_hs256_secret,
+        algorithm="HS256",
     )
     response = await api.get("/v1/review-queue", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
@@ -49,9 +58,15 @@ async def test_expired_token_is_401(api, service_settings):
 async def test_forged_token_is_401(api, service_settings):
     now = int(time.time())
     token = jwt.encode(
-        {"iss": service_settings.jwt_issuer, "aud": service_settings.jwt_audience, "sub": "x",
-         "roles": ["admin"], "exp": now + 300},
-        "not-the-secret-not-the-secret-not-the-secret", algorithm="HS256",
+        {
+            "iss": service_settings.jwt_issuer,
+            "aud": service_settings.jwt_audience,
+            "sub": "x",
+            "roles": ["admin"],
+            "exp": now + 300,
+        },
+        "not-the-secret-not-the-secret-not-the-secret",
+        algorithm="HS256",
     )
     response = await api.get("/v1/agencies", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
@@ -60,8 +75,15 @@ async def test_forged_token_is_401(api, service_settings):
 async def test_wrong_audience_is_401(api, service_settings):
     now = int(time.time())
     token = jwt.encode(
-        {"iss": service_settings.jwt_issuer, "aud": "someone-else", "sub": "x", "roles": ["admin"], "exp": now + 300},
-        service_settings.jwt_hs256_secret, algorithm="HS256",
+        {
+            "iss": service_settings.jwt_issuer,
+            "aud": "someone-else",
+            "sub": "x",
+            "roles": ["admin"],
+            "exp": now + 300,
+        },
+        service_settings.jwt_hs256_secret,
+        algorithm="HS256",
     )
     response = await api.get("/v1/agencies", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401

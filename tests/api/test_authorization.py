@@ -20,7 +20,16 @@ import pytest
 from tests.api.conftest import LiveWorld
 from tests.support import MINIMAL_PDF, submission
 
-ROLES = ["agency_own", "agency_other", "reviewer", "legal", "billing", "auditor", "admin", "anonymous"]
+ROLES = [
+    "agency_own",
+    "agency_other",
+    "reviewer",
+    "legal",
+    "billing",
+    "auditor",
+    "admin",
+    "anonymous",
+]
 STAFF_READ = {"reviewer", "legal", "auditor", "admin"}
 AGENCIES = {"agency_own", "agency_other"}
 EVERYONE = set(ROLES)
@@ -46,8 +55,15 @@ def multipart_submission(world: LiveWorld) -> dict[str, Any]:
 
 
 def new_agency(world: LiveWorld) -> dict[str, Any]:
-    return {"json": {"id": f"pd-{uuid.uuid4().hex[:10]}", "name": "Cary PD", "jurisdiction": "US-NC",
-                     "email_domains": ["carync.gov"], "callback_number": "+1 919 555 0111"}}
+    return {
+        "json": {
+            "id": f"pd-{uuid.uuid4().hex[:10]}",
+            "name": "Cary PD",
+            "jurisdiction": "US-NC",
+            "email_domains": ["carync.gov"],
+            "callback_number": "+1 919 555 0111",
+        }
+    }
 
 
 ENDPOINTS = {
@@ -55,28 +71,72 @@ ENDPOINTS = {
     "readyz": Endpoint("GET", "/readyz", frozenset(EVERYONE), public=True),
     "metrics": Endpoint("GET", "/metrics", frozenset(EVERYONE), public=True),
     "openapi": Endpoint("GET", "/schema/openapi.json", frozenset(EVERYONE), public=True),
-    "submit": Endpoint("POST", "/v1/legal-processes", frozenset(AGENCIES), body=multipart_submission),
-    "upload-document": Endpoint("POST", "/v1/documents", frozenset(AGENCIES), body=lambda w: {
-        "files": {"document": ("process.pdf", MINIMAL_PDF, "application/pdf")}}),
+    "submit": Endpoint(
+        "POST", "/v1/legal-processes", frozenset(AGENCIES), body=multipart_submission
+    ),
+    "upload-document": Endpoint(
+        "POST",
+        "/v1/documents",
+        frozenset(AGENCIES),
+        body=lambda w: {"files": {"document": ("process.pdf", MINIMAL_PDF, "application/pdf")}},
+    ),
     "list-own": Endpoint("GET", "/v1/legal-processes", frozenset(AGENCIES)),
-    "read": Endpoint("GET", "/v1/legal-processes/{id}", frozenset({"agency_own"} | STAFF_READ), per_request=True),
-    "read-submission": Endpoint("GET", "/v1/legal-processes/{id}/submission", frozenset({"agency_own"} | STAFF_READ),
-                                per_request=True),
-    "respond": Endpoint("POST", "/v1/legal-processes/{id}/responses", frozenset({"agency_own"}),
-                        body=lambda w: {"json": {"text": "The account is the one ending 0100."}}, per_request=True),
+    "read": Endpoint(
+        "GET", "/v1/legal-processes/{id}", frozenset({"agency_own"} | STAFF_READ), per_request=True
+    ),
+    "read-submission": Endpoint(
+        "GET",
+        "/v1/legal-processes/{id}/submission",
+        frozenset({"agency_own"} | STAFF_READ),
+        per_request=True,
+    ),
+    "respond": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/responses",
+        frozenset({"agency_own"}),
+        body=lambda w: {"json": {"text": "The account is the one ending 0100."}},
+        per_request=True,
+    ),
     # Withdrawing is allowed in review, so the allowed cell withdraws a request of its own (below).
-    "withdraw": Endpoint("POST", "/v1/legal-processes/{id}/withdraw", frozenset({"agency_own"}),
-                         body=lambda w: {"json": {"reason": "filed in error"}}, per_request=True),
-    "extend": Endpoint("POST", "/v1/legal-processes/{id}/extensions", frozenset({"agency_own"}), per_request=True),
-    "production": Endpoint("GET", "/v1/legal-processes/{id}/production", frozenset({"agency_own"}), per_request=True),
-    # A rejection without a reason code fails the workflow's validator: past the guards, nothing changes.
-    "decide": Endpoint("POST", "/v1/legal-processes/{id}/decisions", frozenset({"reviewer", "legal"}),
-                       body=lambda w: {"json": {"action": "reject"}}, per_request=True),
-    "verify-requester": Endpoint("POST", "/v1/legal-processes/{id}/verification", frozenset({"reviewer", "legal"}),
-                                 body=lambda w: {"json": {"verified": True}}, per_request=True),
-    "record-callback": Endpoint("POST", "/v1/legal-processes/{id}/callback", frozenset({"reviewer", "legal"}),
-                                body=lambda w: {"json": {"number_called": "+19195550199"}}, per_request=True),
-    "audit": Endpoint("GET", "/v1/legal-processes/{id}/audit", frozenset(STAFF_READ), per_request=True),
+    "withdraw": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/withdraw",
+        frozenset({"agency_own"}),
+        body=lambda w: {"json": {"reason": "filed in error"}},
+        per_request=True,
+    ),
+    "extend": Endpoint(
+        "POST", "/v1/legal-processes/{id}/extensions", frozenset({"agency_own"}), per_request=True
+    ),
+    "production": Endpoint(
+        "GET", "/v1/legal-processes/{id}/production", frozenset({"agency_own"}), per_request=True
+    ),
+    # A rejection without a reason code fails the workflow's validator: past the guards, nothing
+    # changes.
+    "decide": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/decisions",
+        frozenset({"reviewer", "legal"}),
+        body=lambda w: {"json": {"action": "reject"}},
+        per_request=True,
+    ),
+    "verify-requester": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/verification",
+        frozenset({"reviewer", "legal"}),
+        body=lambda w: {"json": {"verified": True}},
+        per_request=True,
+    ),
+    "record-callback": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/callback",
+        frozenset({"reviewer", "legal"}),
+        body=lambda w: {"json": {"number_called": "+19195550199"}},
+        per_request=True,
+    ),
+    "audit": Endpoint(
+        "GET", "/v1/legal-processes/{id}/audit", frozenset(STAFF_READ), per_request=True
+    ),
     "review-queue": Endpoint("GET", "/v1/review-queue", frozenset(STAFF_READ)),
     "disclosures": Endpoint("GET", "/v1/disclosures", frozenset({"auditor", "legal", "admin"})),
     "list-agencies": Endpoint("GET", "/v1/agencies", frozenset({"admin"})),
@@ -94,11 +154,7 @@ def expected_denial(endpoint: Endpoint, role: str) -> int | None:
     return 403
 
 
-MATRIX = [
-    pytest.param(name, role, id=f"{name}-{role}")
-    for name in ENDPOINTS
-    for role in ROLES
-]
+MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in ENDPOINTS for role in ROLES]
 
 
 @pytest.mark.parametrize(("name", "role"), MATRIX)
@@ -118,7 +174,8 @@ async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str)
     if denial is None:
         assert response.status_code not in (401, 403), response.text
         if response.status_code == 404:
-            # Only the "nothing to download yet" answer of the production endpoint, never the hiding one.
+            # Only the "nothing to download yet" answer of the production endpoint, never the
+            # hiding one.
             assert response.json()["type"].endswith("/no-production"), response.text
         return
     assert response.status_code == denial, response.text
@@ -128,12 +185,16 @@ async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str)
     if endpoint.per_request:
         # The same answer as for an id that does not exist: a denial never discloses existence.
         unknown = await live_world.api.request(
-            endpoint.method, endpoint.path.format(id=UNKNOWN_ID), headers=live_world.headers(role),
+            endpoint.method,
+            endpoint.path.format(id=UNKNOWN_ID),
+            headers=live_world.headers(role),
             **endpoint.body(live_world),
         )
         assert unknown.status_code == denial, unknown.text
         assert response.json()["type"] == unknown.json()["type"]
-        assert response.json()["detail"].replace(request_id, "ID") == unknown.json()["detail"].replace(UNKNOWN_ID, "ID")
+        assert response.json()["detail"].replace(request_id, "ID") == unknown.json()[
+            "detail"
+        ].replace(UNKNOWN_ID, "ID")
 
 
 def test_every_served_operation_is_in_the_matrix(live_world_schema):
@@ -157,7 +218,9 @@ async def live_world_schema(live_world: LiveWorld) -> dict:
 async def test_the_allowed_withdrawal_really_withdrew(live_world: LiveWorld):
     request_id = await live_world.submit_in_review()
     response = await live_world.api.post(
-        f"/v1/legal-processes/{request_id}/withdraw", headers=live_world.headers("agency_own"), json={"reason": "x"}
+        f"/v1/legal-processes/{request_id}/withdraw",
+        headers=live_world.headers("agency_own"),
+        json={"reason": "x"},
     )
     assert response.status_code == 200, response.text
     await live_world.wait_for_status(request_id, "withdrawn")
@@ -165,7 +228,9 @@ async def test_the_allowed_withdrawal_really_withdrew(live_world: LiveWorld):
 
 async def test_another_agency_never_lists_or_reads_the_request(live_world: LiveWorld):
     mine = await live_world.api.get("/v1/legal-processes", headers=live_world.headers("agency_own"))
-    theirs = await live_world.api.get("/v1/legal-processes", headers=live_world.headers("agency_other"))
+    theirs = await live_world.api.get(
+        "/v1/legal-processes", headers=live_world.headers("agency_other")
+    )
     assert live_world.in_review in {item["id"] for item in mine.json()["items"]}
     assert live_world.in_review not in theirs.text
     assert all(item["agency_id"] == live_world.other_agency for item in theirs.json()["items"])
@@ -174,7 +239,8 @@ async def test_another_agency_never_lists_or_reads_the_request(live_world: LiveW
 async def test_staff_decisions_leave_the_request_unchanged_when_refused(live_world: LiveWorld):
     """The matrix's allowed decision is refused by the workflow's validator (409): nothing moved."""
     response = await live_world.api.post(
-        f"/v1/legal-processes/{live_world.in_review}/decisions", headers=live_world.headers("reviewer"),
+        f"/v1/legal-processes/{live_world.in_review}/decisions",
+        headers=live_world.headers("reviewer"),
         json={"action": "reject"},
     )
     assert response.status_code == 409, response.text

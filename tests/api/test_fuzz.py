@@ -58,13 +58,23 @@ FUZZ_CONFIG = schemathesis.Config.from_dict(
 FIELD_NAMED = {400, 413, 415, 422}
 
 
-def _send(world: LiveWorld, loop: asyncio.AbstractEventLoop, case: Any, headers: dict[str, str]) -> httpx.Response:
+def _send(
+    world: LiveWorld, loop: asyncio.AbstractEventLoop, case: Any, headers: dict[str, str]
+) -> httpx.Response:
     kwargs = case.as_transport_kwargs(base_url="http://writ.test", headers=headers)
     prepared = requests.Request(
-        method=kwargs["method"], url=kwargs["url"], headers=kwargs.get("headers"), params=kwargs.get("params"),
-        cookies=kwargs.get("cookies"), json=kwargs.get("json"), data=kwargs.get("data"), files=kwargs.get("files"),
+        method=kwargs["method"],
+        url=kwargs["url"],
+        headers=kwargs.get("headers"),
+        params=kwargs.get("params"),
+        cookies=kwargs.get("cookies"),
+        json=kwargs.get("json"),
+        data=kwargs.get("data"),
+        files=kwargs.get("files"),
     ).prepare()
-    request = world.api.request(prepared.method, prepared.url, headers=dict(prepared.headers), content=prepared.body)
+    request = world.api.request(
+        prepared.method, prepared.url, headers=dict(prepared.headers), content=prepared.body
+    )
     return asyncio.run_coroutine_threadsafe(request, loop).result(timeout=120)
 
 
@@ -80,21 +90,31 @@ def _check_problem_document(case: Any, response: httpx.Response) -> None:
         assert problem.get("field"), where
 
 
-def fuzz(world: LiveWorld, loop: asyncio.AbstractEventLoop, role: str, path_parameters: dict[str, str]) -> Counter:
+def fuzz(
+    world: LiveWorld, loop: asyncio.AbstractEventLoop, role: str, path_parameters: dict[str, str]
+) -> Counter:
     """Runs in a worker thread; returns how many requests were sent, by status."""
-    raw = asyncio.run_coroutine_threadsafe(world.api.get("/schema/openapi.json"), loop).result(timeout=60).json()
+    raw = (
+        asyncio.run_coroutine_threadsafe(world.api.get("/schema/openapi.json"), loop)
+        .result(timeout=60)
+        .json()
+    )
     schema = schemathesis.openapi.from_dict(raw, config=FUZZ_CONFIG)
     headers = world.headers(role)
     sent: Counter = Counter()
     for result in schema.get_all_operations():
         operation = result.ok()
         parameters = {
-            name: value for name, value in path_parameters.items() if "{" + name + "}" in operation.path
+            name: value
+            for name, value in path_parameters.items()
+            if "{" + name + "}" in operation.path
         }
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @FUZZ_SETTINGS
-            @given(case=operation.as_strategy(generation_mode=mode, path_parameters=parameters or None))
+            @given(
+                case=operation.as_strategy(generation_mode=mode, path_parameters=parameters or None)
+            )
             def exercise(case: Any) -> None:
                 response = _send(world, loop, case, headers)
                 sent[response.status_code] += 1
@@ -117,17 +137,24 @@ def fuzz(world: LiveWorld, loop: asyncio.AbstractEventLoop, role: str, path_para
         pytest.param("reviewer", "own-request", id="reviewer"),
     ],
 )
-async def test_no_generated_request_gets_a_server_error(live_world: LiveWorld, role: str, target: str):
+async def test_no_generated_request_gets_a_server_error(
+    live_world: LiveWorld, role: str, target: str
+):
     path_parameters = {}
     if target == "own-request":
         # A live request in review, so updates and reads reach the workflow, not just the 404.
         path_parameters["request_id"] = await live_world.submit_in_review()
     started = time.monotonic()
 
-    sent = await asyncio.to_thread(fuzz, live_world, asyncio.get_running_loop(), role, path_parameters)
+    sent = await asyncio.to_thread(
+        fuzz, live_world, asyncio.get_running_loop(), role, path_parameters
+    )
 
     total = sum(sent.values())
-    print(f"\nfuzz[{role}]: {total} requests in {time.monotonic() - started:.1f}s, by status {dict(sorted(sent.items()))}")
+    print(
+        f"\nfuzz[{role}]: {total} requests in {time.monotonic() - started:.1f}s, by status "
+        f"{dict(sorted(sent.items()))}"
+    )
     assert total >= MIN_REQUESTS_PER_RUN
     assert not [status for status in sent if status >= 500]
     assert any(200 <= status < 300 for status in sent), "nothing generated got past validation"

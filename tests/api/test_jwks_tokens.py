@@ -45,15 +45,26 @@ def jwks_url():
 
 
 def production(jwks_url: str) -> Settings:
-    return Settings(mode="production", jwks_url=jwks_url, jwt_issuer="https://idp.example", jwt_audience="writ")
+    return Settings(
+        mode="production", jwks_url=jwks_url, jwt_issuer="https://idp.example", jwt_audience="writ"
+    )
 
 
 def claims(**extra) -> dict:
     now = int(time.time())
-    return {"iss": "https://idp.example", "aud": "writ", "sub": "alice", "exp": now + 300, "iat": now, **extra}
+    return {
+        "iss": "https://idp.example",
+        "aud": "writ",
+        "sub": "alice",
+        "exp": now + 300,
+        "iat": now,
+        **extra,
+    }
 
 
-@pytest.mark.parametrize(("kid", "key", "alg"), [("rsa-1", RSA_KEY, "RS256"), ("ec-1", EC_KEY, "ES256")])
+@pytest.mark.parametrize(
+    ("kid", "key", "alg"), [("rsa-1", RSA_KEY, "RS256"), ("ec-1", EC_KEY, "ES256")]
+)
 def test_asymmetric_tokens_verify_against_the_jwks(jwks_url, kid, key, alg):
     token = jwt.encode(claims(roles=["reviewer"]), key, algorithm=alg, headers={"kid": kid})
     principal = verify_token(production(jwks_url), token)
@@ -62,7 +73,9 @@ def test_asymmetric_tokens_verify_against_the_jwks(jwks_url, kid, key, alg):
 
 def test_token_signed_by_another_key_is_refused(jwks_url):
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    token = jwt.encode(claims(roles=["admin"]), stranger, algorithm="RS256", headers={"kid": "rsa-1"})
+    token = jwt.encode(
+        claims(roles=["admin"]), stranger, algorithm="RS256", headers={"kid": "rsa-1"}
+    )
     with pytest.raises(InvalidToken):
         verify_token(production(jwks_url), token)
 
@@ -75,10 +88,17 @@ def test_hs256_is_refused_in_production(jwks_url):
 
 def test_agency_token_must_name_its_agency_and_carry_no_staff_role(jwks_url):
     settings = production(jwks_url)
-    unscoped = jwt.encode(claims(roles=["agency"]), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    unscoped = jwt.encode(
+        claims(roles=["agency"]), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"}
+    )
     with pytest.raises(InvalidToken, match="agency_id"):
         verify_token(settings, unscoped)
-    mixed = jwt.encode(claims(roles=["agency", "reviewer"], agency_id="pd"), RSA_KEY, algorithm="RS256", headers={"kid": "rsa-1"})
+    mixed = jwt.encode(
+        claims(roles=["agency", "reviewer"], agency_id="pd"),
+        RSA_KEY,
+        algorithm="RS256",
+        headers={"kid": "rsa-1"},
+    )
     with pytest.raises(InvalidToken, match="staff roles"):
         verify_token(settings, mixed)
 

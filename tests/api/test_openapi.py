@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 import contracts.api
-import contracts.legal_process
+import contracts.submission
 from tests.support import MINIMAL_PDF
 
 
@@ -31,7 +31,7 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    return getattr(contracts.api, name, None) or getattr(contracts.legal_process, name)
+    return getattr(contracts.api, name, None) or getattr(contracts.submission, name)
 
 
 async def test_the_docs_are_served_without_a_token(api):
@@ -58,7 +58,10 @@ def test_every_request_body_has_examples_the_contracts_accept(openapi):
                     assert set(media["schema"]["required"]) <= set(example["value"]), where
                     if "metadata" not in parts:
                         continue
-                    struct, value = contract(parts["metadata"]["$ref"]), example["value"]["metadata"]
+                    struct, value = (
+                        contract(parts["metadata"]["$ref"]),
+                        example["value"]["metadata"],
+                    )
                 else:
                     struct, value = contract(media["schema"]["$ref"]), example["value"]
                 try:
@@ -75,17 +78,22 @@ def test_every_error_is_documented_as_a_problem(openapi):
         responses = operation["responses"]
         assert "4XX" in responses, name
         assert "application/problem+json" in responses["4XX"]["content"], name
-        assert "400" not in responses, f"{name} documents Litestar's validation-error shape, which it never sends"
+        assert "400" not in responses, (
+            f"{name} documents Litestar's validation-error shape, which it never sends"
+        )
 
 
 async def test_the_submission_examples_are_accepted(api, agency, openapi):
     """What the docs show an agency actually works (with the example's case number changed,
     so it is not linked to a request another test made from the same example)."""
-    media = openapi["paths"]["/v1/legal-processes"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    media = openapi["paths"]["/v1/legal-processes"]["post"]["requestBody"]["content"][
+        "multipart/form-data"
+    ]
     for index, example in enumerate(media["examples"].values()):
         metadata = {**example["value"]["metadata"], "case_number": f"DOCS-{agency['id']}-{index}"}
         response = await api.post(
-            "/v1/legal-processes", headers=agency["headers"],
+            "/v1/legal-processes",
+            headers=agency["headers"],
             files={"document": ("process.pdf", MINIMAL_PDF, "application/pdf")},
             data={"metadata": json.dumps(metadata)},
         )
@@ -98,4 +106,3 @@ async def test_the_agency_example_registers(api, mint, openapi):
         body = {**example["value"], "id": f"{example['value']['id']}-{uuid.uuid4().hex[:8]}"}
         response = await api.post("/v1/agencies", headers=mint("admin"), json=body)
         assert response.status_code == 201, response.text
-

@@ -12,12 +12,15 @@ import msgspec
 import contracts
 from contracts import export_schema
 from contracts.export_schema import SCHEMA_DIR, drift, expected_files, write
-from contracts.legal_process import LegalProcessSubmission
+from contracts.submission import LegalProcessSubmission
 
 
 def test_exported_schema_matches_the_structs():
     problems = drift()
-    assert not problems, "contracts/schema/ is stale (run: python -m contracts.export_schema):\n" + "\n".join(problems)
+    assert not problems, (
+        "contracts/schema/ is stale (run: python -m contracts.export_schema):\n"
+        + "\n".join(problems)
+    )
 
 
 def test_every_contracts_module_is_exported():
@@ -54,9 +57,15 @@ def test_request_bodies_forbid_unknown_fields_in_the_schema():
     defs = json.loads(expected_files()["legal_process.json"])["$defs"]
     assert defs["NonDisclosureOrder"]["additionalProperties"] is False
     assert defs["LegalProcessSubmission"]["additionalProperties"] is False
-    assert {"process_type", "issuer", "issued_on", "officer", "case_number", "targets", "categories"} <= set(
-        defs["LegalProcessSubmission"]["required"]
-    )
+    assert {
+        "process_type",
+        "issuer",
+        "issued_on",
+        "officer",
+        "case_number",
+        "targets",
+        "categories",
+    } <= set(defs["LegalProcessSubmission"]["required"])
 
 
 def test_the_exported_schema_is_valid_json_schema():
@@ -73,10 +82,13 @@ def test_the_exported_schema_accepts_a_submission_the_api_accepts():
 
     document = json.loads(expected_files()["legal_process.json"])
     validator = jsonschema_rs.Draft202012Validator(
-        {"$ref": "#/$defs/LegalProcessSubmission", "$defs": document["$defs"]}, validate_formats=True
+        {"$ref": "#/$defs/LegalProcessSubmission", "$defs": document["$defs"]},
+        validate_formats=True,
     )
     good = submission()
     assert validator.is_valid(good)
     msgspec.convert(good, LegalProcessSubmission, strict=False)
     assert not validator.is_valid({**good, "process_type": "summons"})
-    assert not validator.is_valid({**good, "non_disclosure_order": {"authority": "x", "ends_On": "2027-01-01"}})
+    assert not validator.is_valid(
+        {**good, "non_disclosure_order": {"authority": "x", "ends_On": "2027-01-01"}}
+    )

@@ -7,8 +7,9 @@ from typing import Any
 
 from contracts.determination import Determination, Reason, TargetFacts
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType
-from contracts.process import Identifier, LegalProcess, Period, Requester
-from services.workflows.decisions import Policy, determine
+from contracts.legal_process import Identifier, LegalProcess, Period, Requester
+from services.decisions.determine import determine
+from services.decisions.policy import Policy
 
 NOW = dt.datetime(2026, 3, 2, 15, 30, tzinfo=dt.UTC)
 TODAY = NOW.date()

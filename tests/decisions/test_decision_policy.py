@@ -8,7 +8,7 @@ import pytest
 
 from contracts.enums import DataCategory, ProcessType
 from contracts.workflow import Timing
-from services.workflows.decisions import (
+from services.decisions.policy import (
     AutoApprovalClass,
     Policy,
     PolicyError,

@@ -1,12 +1,13 @@
-"""Target normalisation (DESIGN §6): the same target in any spelling is the same target."""
+"""Target normalisation (docs/legal-rules.md): the same target in any spelling is the same
+target."""
 
 from __future__ import annotations
 
 import pytest
 
 from contracts.enums import IdentifierKind
-from contracts.process import Identifier
-from services.workflows.decisions import InvalidIdentifier, normalize_identifier
+from contracts.legal_process import Identifier
+from services.decisions.identifiers import InvalidIdentifier, normalise_identifier
 
 PHONE = IdentifierKind.TELEPHONE_NUMBER
 EMAIL = IdentifierKind.EMAIL
@@ -63,12 +64,12 @@ ACCOUNT = IdentifierKind.ACCOUNT_ID
     ],
 )
 def test_normalises(kind: IdentifierKind, raw: str, region: str, expected: str) -> None:
-    assert normalize_identifier(kind, raw, region) == Identifier(kind=kind, value=expected)
+    assert normalise_identifier(kind, raw, region) == Identifier(kind=kind, value=expected)
 
 
 def test_both_spellings_of_one_number_match() -> None:
-    national = normalize_identifier(PHONE, "(919) 555-0100")
-    international = normalize_identifier(PHONE, "+1 919-555-0100")
+    national = normalise_identifier(PHONE, "(919) 555-0100")
+    international = normalise_identifier(PHONE, "+1 919-555-0100")
     assert national == international
     assert national.value == "+19195550100"
 
@@ -105,9 +106,9 @@ def test_both_spellings_of_one_number_match() -> None:
 )
 def test_rejects(kind: IdentifierKind, raw: str, message: str) -> None:
     with pytest.raises(InvalidIdentifier, match=message):
-        normalize_identifier(kind, raw)
+        normalise_identifier(kind, raw)
 
 
 def test_invalid_identifier_is_a_value_error() -> None:
     with pytest.raises(ValueError):
-        normalize_identifier(EMAIL, "nope")
+        normalise_identifier(EMAIL, "nope")

@@ -1,4 +1,5 @@
-"""DESIGN §6 paragraphs and policy branches: ranges, warrants, jurisdiction, notice, costs."""
+"""docs/legal-rules.md rows and policy branches: ranges, warrants, jurisdiction, notice,
+costs."""
 
 from __future__ import annotations
 
@@ -21,13 +22,13 @@ from decision_cases import (
 from contracts.determination import Disposition, Flag
 from contracts.enums import DataCategory as C
 from contracts.enums import IssuerKind, Outcome, ProcessType
-from contracts.process import Emergency, Identifier, NdoTerm, Period, Requester
-from services.workflows.decisions import (
+from contracts.legal_process import Emergency, Identifier, NdoTerm, Period, Requester
+from services.decisions.determine import determine
+from services.decisions.policy import (
     AutoApprovalClass,
     Policy,
     StateProcessHandling,
     StateProcessRule,
-    determine,
 )
 
 P = ProcessType
@@ -43,7 +44,7 @@ def test_verified_in_jurisdiction_bsi_subpoena_is_auto_approved() -> None:
     assert d.human_review_required is False
     assert d.flags == []
     assert d.approvals_required == 1
-    assert reason(d, AUTO).authority == "Writ policy: auto-approval class (DESIGN §5 step 3)"
+    assert reason(d, AUTO).authority == "Writ policy: auto-approval class (docs/legal-rules.md)"
     assert d.customer_notice_allowed is True
 
 
@@ -153,7 +154,7 @@ def test_unverified_requester_is_flagged_and_never_auto_approved() -> None:
     assert d.human_review_required is True
     r = reason(d, "unverified_requester")
     assert "agency not in the registry" in r.message
-    assert r.authority == "Writ policy: requester verification (DESIGN §5 step 1)"
+    assert r.authority == "Writ policy: requester verification (docs/legal-rules.md)"
 
 
 def test_duplicate_is_linked() -> None:
@@ -170,7 +171,8 @@ def test_inverted_range_is_rejected() -> None:
     assert d.disposition is Disposition.REJECT
     assert d.terminal_outcome is Outcome.REJECTED
     assert d.flags == [Flag.INVERTED_RANGE]
-    assert reason(d, "inverted_range").authority == "Writ policy: date-range sanity (DESIGN §6)"
+    expected = "Writ policy: date-range sanity (docs/legal-rules.md)"
+    assert reason(d, "inverted_range").authority == expected
     assert [t.reason.code for t in d.targets] == ["inverted_range"]
 
 

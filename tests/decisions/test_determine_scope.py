@@ -1,4 +1,5 @@
-"""DESIGN §6, a row per statute: what each kind of process may compel, and why not the rest."""
+"""docs/legal-rules.md, a row per statute: what each kind of process may compel, and why
+not the rest."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from decision_cases import ALL, BSI, NOW, days_ago, decide, reason
 from contracts.determination import Determination, Disposition, Flag
 from contracts.enums import DataCategory as C
 from contracts.enums import IssuerKind, Outcome, ProcessType
-from contracts.process import Emergency, Period
+from contracts.legal_process import Emergency, Period
 
 P = ProcessType
 FEDERAL = IssuerKind.FEDERAL

@@ -1,4 +1,4 @@
-"""Per-target decisions (DESIGN §6 wholesale/reseller paragraph, §6b EU side)."""
+"""Per-target decisions (docs/legal-rules.md: resold numbers, the EU side)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from decision_cases import NUMBER, OTHER_NUMBER, decide, reason
 from contracts.determination import Disposition, Flag, LegalEntity, TargetFact, TargetFacts
 from contracts.enums import DataCategory as C
 from contracts.enums import IdentifierKind, IssuerKind, Outcome, ProcessType
-from contracts.process import Emergency
-from services.workflows.decisions import normalize_identifier
+from contracts.legal_process import Emergency
+from services.decisions.identifiers import normalise_identifier
 
 NOT_HELD = TargetFact(held_in_period=False)
 RESOLD = TargetFact(resold=True, reseller_customer="Acme Wholesale Voice LLC")
@@ -151,7 +151,7 @@ def test_eu_country_order_for_us_held_data_is_mlat() -> None:
 
 def test_facts_match_a_target_written_another_way() -> None:
     # Intake normalises "(919) 555-0100"; the carrier's facts are keyed by E.164.
-    target = normalize_identifier(IdentifierKind.TELEPHONE_NUMBER, "(919) 555-0100")
+    target = normalise_identifier(IdentifierKind.TELEPHONE_NUMBER, "(919) 555-0100")
     d = decide(targets=[target], facts=TargetFacts(targets={"+19195550100": NOT_HELD}))
     assert d.terminal_outcome is Outcome.NO_DATA
 

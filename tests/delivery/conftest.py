@@ -13,7 +13,7 @@ import pytest
 
 from contracts.collection import CollectedFile, CollectionResult, PackageRequest, TargetOutcome
 from contracts.enums import DataCategory, IdentifierKind
-from contracts.process import Identifier
+from contracts.legal_process import Identifier
 from services.platform.objectstore import sha256_hex
 
 TARGET_NUMBER = "+19195550142"

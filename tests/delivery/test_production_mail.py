@@ -12,10 +12,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from services.delivery.mail import InvalidMailAddress, send_production_notice
 from services.platform.settings import Settings
+from services.stack.mailsink import MailSink, read_mailbox
 from services.stack.servers import free_port
-from services.workflows.delivery.mail import InvalidMailAddress, send_production_notice
-from services.workflows.delivery.mailsink import MailSink, read_mailbox
 
 OFFICER = "det.smith@raleighnc.gov"
 HINT = "Sign in at https://writ.example/agency and open the request to download the package."
@@ -82,7 +82,7 @@ def test_mailsink_runs_as_a_child_process(tmp_path, base_settings, request_id, s
         [
             sys.executable,
             "-m",
-            "services.workflows.delivery.mailsink",
+            "services.stack.mailsink",
             "--host",
             "127.0.0.1",
             "--port",

@@ -13,9 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from contracts.collection import PackageRequest
-from services.platform.objectstore import sha256_hex
-from services.workflows.delivery.keys import InvalidRequestId
-from services.workflows.delivery.package import (
+from services.delivery.keys import InvalidRequestId
+from services.delivery.package import (
     PackageRequestIncomplete,
     ProductionConflict,
     build_production_package,
@@ -23,6 +22,7 @@ from services.workflows.delivery.package import (
     render_production,
     store_locked_file,
 )
+from services.platform.objectstore import sha256_hex
 
 
 def _get(s3, bucket: str, key: str) -> bytes:

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from services.workflows.delivery.package import build_production_package
-from services.workflows.delivery.webhook import (
+from services.delivery.package import build_production_package
+from services.delivery.webhook import (
     UnsafeWebhookUrl,
     WebhookDeliveryError,
     deliver_webhook,

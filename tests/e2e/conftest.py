@@ -37,30 +37,69 @@ def _planted() -> dict[str, list[dict]]:
     return {
         "subscribers": [
             {
-                "account_id": account, "legal_entity": "us", "name": "Holder E2E",
-                "address_line1": "2 Test Street", "city": "Raleigh", "region": "NC", "postal_code": "27601",
-                "country": "US", "email": E2ELake.email, "payment_method": "card",
-                "payment_reference": "visa ending 0100", "service_start": dt.date(2025, 1, 1),
-                "service_types": "numbers,voice,messaging", "is_reseller": False, "reseller_customer_name": None,
+                "account_id": account,
+                "legal_entity": "us",
+                "name": "Holder E2E",
+                "address_line1": "2 Test Street",
+                "city": "Raleigh",
+                "region": "NC",
+                "postal_code": "27601",
+                "country": "US",
+                "email": E2ELake.email,
+                "payment_method": "card",
+                "payment_reference": "visa ending 0100",
+                "service_start": dt.date(2025, 1, 1),
+                "service_types": "numbers,voice,messaging",
+                "is_reseller": False,
+                "reseller_customer_name": None,
             }
         ],
         "number_assignments": [
-            {"number": number, "account_id": account, "assigned_from": at("2025-01-01"), "assigned_to": None,
-             "assignment_type": "new", "end_reason": None}
+            {
+                "number": number,
+                "account_id": account,
+                "assigned_from": at("2025-01-01"),
+                "assigned_to": None,
+                "assignment_type": "new",
+                "end_reason": None,
+            }
         ],
         "call_records": [
-            {"number": number, "direction": "outbound", "calling_number": number, "called_number": "+12125550000",
-             "start_time": at(day), "duration_seconds": 42, "call_id": f"E2E-CALL-{i}", "trunk_id": "trk-nc-01",
-             "disposition": "answered", "sip_response_code": 200, "cell_site": "310-260-101-2001"}
+            {
+                "number": number,
+                "direction": "outbound",
+                "calling_number": number,
+                "called_number": "+12125550000",
+                "start_time": at(day),
+                "duration_seconds": 42,
+                "call_id": f"E2E-CALL-{i}",
+                "trunk_id": "trk-nc-01",
+                "disposition": "answered",
+                "sip_response_code": 200,
+                "cell_site": "310-260-101-2001",
+            }
             for i, day in enumerate(("2026-08-03", "2026-09-14", "2026-10-30"))
         ],
         "message_records": [
-            {"number": number, "direction": "outbound", "from_number": number, "to_number": "+12125550000",
-             "sent_at": at("2026-09-15"), "message_id": "E2E-MSG-1", "segments": 1, "media_count": 0,
-             "delivery_status": "delivered"}
+            {
+                "number": number,
+                "direction": "outbound",
+                "from_number": number,
+                "to_number": "+12125550000",
+                "sent_at": at("2026-09-15"),
+                "message_id": "E2E-MSG-1",
+                "segments": 1,
+                "media_count": 0,
+                "delivery_status": "delivered",
+            }
         ],
         "message_content": [
-            {"number": number, "sent_at": at("2026-09-15"), "message_id": "E2E-MSG-1", "body": "e2e body"}
+            {
+                "number": number,
+                "sent_at": at("2026-09-15"),
+                "message_id": "E2E-MSG-1",
+                "body": "e2e body",
+            }
         ],
     }
 
@@ -70,8 +109,8 @@ def lake(base_settings) -> type[E2ELake]:
     """Generated once into the session's lake bucket (the lake tests use buckets of their own)."""
     import datetime as dt
 
-    from services.workflows.lake.generator import generate_lake
-    from services.workflows.lake.layout import LakeLayout
+    from services.carrier.layout import LakeLayout
+    from services.carrier.synthetic.generator import generate_lake
 
     generate_lake(
         base_settings,

@@ -34,7 +34,9 @@ def _order(lake) -> dict:
     )
 
 
-async def test_retry_with_the_same_key_starts_the_orphaned_request(api, agency, worker, lake, register, monkeypatch):
+async def test_retry_with_the_same_key_starts_the_orphaned_request(
+    api, agency, worker, lake, register, monkeypatch
+):
     body = _order(lake)
     monkeypatch.setattr(intake_services, "ensure_started", _die)
     with pytest.raises(ProcessDied):
@@ -43,14 +45,18 @@ async def test_retry_with_the_same_key_starts_the_orphaned_request(api, agency, 
     [orphan] = await register.list_legal_processes(agency_id=agency["id"])
     assert orphan["status"] == "received"
 
-    retried = await submit(api, agency["headers"], body, extra_headers={"Idempotency-Key": "crash-1"})
+    retried = await submit(
+        api, agency["headers"], body, extra_headers={"Idempotency-Key": "crash-1"}
+    )
     assert retried.status_code == 200 and retried.json()["id"] == orphan["id"]
     state = await wait_for_status(api, agency["headers"], orphan["id"], {"in_review"})
     assert state["determination"]["allowed_categories"] == ["detail_records"]
     assert len(await register.list_legal_processes(agency_id=agency["id"])) == 1
 
 
-async def test_worker_start_resumes_requests_left_unstarted(api, agency, worker, lake, register, temporal_env, service_settings, monkeypatch):
+async def test_worker_start_resumes_requests_left_unstarted(
+    api, agency, worker, lake, register, temporal_env, service_settings, monkeypatch
+):
     monkeypatch.setattr(intake_services, "ensure_started", _die)
     with pytest.raises(ProcessDied):
         await submit(api, agency["headers"], _order(lake))

@@ -10,14 +10,16 @@ import zipfile
 
 import pytest
 
-from services.workflows.delivery.mailsink import read_mailbox
+from services.stack.mailsink import read_mailbox
 from tests.support import submission, submit, wait_for_status
 
 TARGET = "+19195550100"
 pytestmark = pytest.mark.slow
 
 
-async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, lake, temporal_env, mailbox, register):
+async def test_submit_review_approve_collect_deliver(
+    api, agency, mint, worker, lake, temporal_env, mailbox, register
+):
     body = submission(
         process_type="court_order_2703d",
         targets=[{"kind": "telephone_number", "value": "(919) 555-0100"}],
@@ -33,13 +35,19 @@ async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, 
     state = await wait_for_status(api, agency["headers"], request_id, {"in_review"})
     determination = state["determination"]
     assert "content" in determination["denied_categories"]  # a §2703(d) order never reaches content
-    assert set(determination["allowed_categories"]) == {"subscriber_info", "toll_records", "detail_records"}
+    assert set(determination["allowed_categories"]) == {
+        "subscriber_info",
+        "toll_records",
+        "detail_records",
+    }
 
     queue = await api.get("/v1/review-queue", headers=mint("reviewer", sub="alice"))
     assert request_id in {item["id"] for item in queue.json()["items"]}
 
     decided = await api.post(
-        f"/v1/legal-processes/{request_id}/decisions", json={"action": "approve"}, headers=mint("reviewer", sub="alice")
+        f"/v1/legal-processes/{request_id}/decisions",
+        json={"action": "approve"},
+        headers=mint("reviewer", sub="alice"),
     )
     assert decided.status_code == 200, decided.text
 
@@ -48,24 +56,43 @@ async def test_submit_review_approve_collect_deliver(api, agency, mint, worker, 
     assert final["outcome"] == "partially_produced"  # content was asked for and refused
     assert final["production_available"] is True
 
-    download = await api.get(f"/v1/legal-processes/{request_id}/production", headers=agency["headers"])
+    download = await api.get(
+        f"/v1/legal-processes/{request_id}/production", headers=agency["headers"]
+    )
     assert download.status_code == 200
     archive = zipfile.ZipFile(io.BytesIO(download.content))
     names = set(archive.namelist())
-    assert {"manifest.json", "records.json", "certificate.pdf", "subscriber_info.csv", "toll_records.csv"} <= names
+    assert {
+        "manifest.json",
+        "records.json",
+        "certificate.pdf",
+        "subscriber_info.csv",
+        "toll_records.csv",
+    } <= names
     assert "content.csv" not in names
     toll_header = archive.read("toll_records.csv").decode().splitlines()[0]
     assert "duration_seconds" in toll_header and "trunk_id" not in toll_header
 
     other_agency = mint("agency", agency="someone-else")
-    assert (await api.get(f"/v1/legal-processes/{request_id}/production", headers=other_agency)).status_code == 404
+    assert (
+        await api.get(f"/v1/legal-processes/{request_id}/production", headers=other_agency)
+    ).status_code == 404
 
     disclosures = (await api.get("/v1/disclosures", headers=mint("auditor"))).json()
     assert any(d["request_id"] == request_id and TARGET in d["targets"] for d in disclosures)
 
-    trail = (await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))).json()
+    trail = (
+        await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))
+    ).json()
     actions = [e["action"] for e in trail]
-    for expected in ("received", "status:in_review", "status:approved", "disclosed", "production_downloaded", "status:closed"):
+    for expected in (
+        "received",
+        "status:in_review",
+        "status:approved",
+        "disclosed",
+        "production_downloaded",
+        "status:closed",
+    ):
         assert expected in actions, actions
     assert await register.verify_audit_chain() > 0
 
@@ -104,6 +131,8 @@ async def test_rejected_request_is_closed_with_the_reason(api, agency, mint, wor
     final = await wait_for_status(api, agency["headers"], request_id, {"rejected"})
     assert final["outcome"] == "rejected"
     again = await api.post(
-        f"/v1/legal-processes/{request_id}/decisions", json={"action": "approve"}, headers=mint("reviewer", sub="bob")
+        f"/v1/legal-processes/{request_id}/decisions",
+        json={"action": "approve"},
+        headers=mint("reviewer", sub="bob"),
     )
     assert again.status_code == 409

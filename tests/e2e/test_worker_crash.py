@@ -16,8 +16,8 @@ import threading
 
 import pytest
 
-from services.workflows.delivery.mailsink import read_mailbox
-from services.workflows.delivery.webhook import verify_webhook
+from services.delivery.webhook import verify_webhook
+from services.stack.mailsink import read_mailbox
 from services.workflows.worker import build_worker
 from tests.support import submission, submit, wait_for_status
 
@@ -59,7 +59,12 @@ class WebhookReceiver:
                 receiver.calls.append(
                     {
                         "delivery_id": self.headers["Writ-Delivery-Id"],
-                        "verified": verify_webhook(SECRET.encode(), self.headers["Writ-Signature"], body, dt.datetime.now(dt.UTC)),
+                        "verified": verify_webhook(
+                            SECRET.encode(),
+                            self.headers["Writ-Signature"],
+                            body,
+                            dt.datetime.now(dt.UTC),
+                        ),
                     }
                 )
                 if len(receiver.calls) == 1:
@@ -114,9 +119,13 @@ async def test_worker_killed_mid_delivery_delivers_once(
     registered = await api.post(
         "/v1/agencies",
         json={
-            "id": agency_id, "name": "Crash Test PD", "jurisdiction": "US-NC",
-            "email_domains": ["crashpd.gov"], "callback_number": "+1 919 555 0188",
-            "webhook_url": receiver.url, "webhook_secret": SECRET,
+            "id": agency_id,
+            "name": "Crash Test PD",
+            "jurisdiction": "US-NC",
+            "email_domains": ["crashpd.gov"],
+            "callback_number": "+1 919 555 0188",
+            "webhook_url": receiver.url,
+            "webhook_secret": SECRET,
             "officers": [{"name": "Casey Crash", "email": "c.crash@crashpd.gov"}],
         },
         headers=mint("admin"),
@@ -138,7 +147,9 @@ async def test_worker_killed_mid_delivery_delivers_once(
         request_id = created.json()["id"]
         await wait_for_status(api, headers, request_id, {"in_review"}, timeout=90)
         decided = await api.post(
-            f"/v1/legal-processes/{request_id}/decisions", json={"action": "approve"}, headers=mint("reviewer")
+            f"/v1/legal-processes/{request_id}/decisions",
+            json={"action": "approve"},
+            headers=mint("reviewer"),
         )
         assert decided.status_code == 200, decided.text
 
@@ -160,9 +171,22 @@ async def test_worker_killed_mid_delivery_delivers_once(
     assert len(receiver.calls) >= 2  # the first attempt died before the agency answered
     assert {c["delivery_id"] for c in receiver.calls} == {receiver.calls[0]["delivery_id"]}
     assert all(c["verified"] for c in receiver.calls)
-    disclosures = [d for d in (await api.get("/v1/disclosures", headers=mint("auditor"))).json() if d["request_id"] == request_id]
+    disclosures = [
+        d
+        for d in (await api.get("/v1/disclosures", headers=mint("auditor"))).json()
+        if d["request_id"] == request_id
+    ]
     assert len(disclosures) == 1
-    officer_mail = [m for m in read_mailbox(mailbox.directory) if m["To"] == "c.crash@crashpd.gov" and request_id in str(m["Subject"])]
+    officer_mail = [
+        m
+        for m in read_mailbox(mailbox.directory)
+        if m["To"] == "c.crash@crashpd.gov" and request_id in str(m["Subject"])
+    ]
     assert len(officer_mail) == 1
-    trail = [e["action"] for e in (await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))).json()]
+    trail = [
+        e["action"]
+        for e in (
+            await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))
+        ).json()
+    ]
     assert trail.count("webhook_acknowledged") == 1

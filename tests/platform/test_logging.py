@@ -18,8 +18,13 @@ def test_patterns_in_free_text_are_redacted():
 def test_sensitive_keys_and_nested_values_are_redacted(capsys):
     configure_logging(json=True)
     log = structlog.get_logger("test")
-    log.info("collected", request_id="lp_1", targets=["+19195550100"], detail={"email": "a@b.gov", "rows": 3},
-             note="called +1 919 555 0100")
+    log.info(
+        "collected",
+        request_id="lp_1",
+        targets=["+19195550100"],
+        detail={"email": "a@b.gov", "rows": 3},
+        note="called +1 919 555 0100",
+    )
     line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
     assert line["request_id"] == "lp_1"
     assert line["targets"] == REDACTED

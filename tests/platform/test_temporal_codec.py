@@ -7,7 +7,7 @@ from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 
 from contracts.enums import IdentifierKind
-from contracts.process import Identifier
+from contracts.legal_process import Identifier
 from services.platform.temporal import EncryptionCodec, MsgspecPayloadConverter
 
 KEY = b"k" * 32
@@ -15,7 +15,9 @@ KEY = b"k" * 32
 
 async def test_round_trip_and_no_plaintext():
     converter = MsgspecPayloadConverter()
-    [payload] = converter.to_payloads([Identifier(kind=IdentifierKind.TELEPHONE_NUMBER, value="+19195550100")])
+    [payload] = converter.to_payloads(
+        [Identifier(kind=IdentifierKind.TELEPHONE_NUMBER, value="+19195550100")]
+    )
     codec = EncryptionCodec(KEY)
     [encrypted] = await codec.encode([payload])
     assert b"+19195550100" not in encrypted.SerializeToString()

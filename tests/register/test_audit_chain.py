@@ -12,7 +12,9 @@ from services.register.tables import audit_events
 async def test_chain_verifies_and_detects_tampering(register):
     request_id = f"lp_{uuid.uuid4().hex[:24]}"
     for action in ("received", "status:in_review", "status:approved"):
-        await register.audit(request_id=request_id, actor="alice", action=action, detail={"n": action})
+        await register.audit(
+            request_id=request_id, actor="alice", action=action, detail={"n": action}
+        )
     assert await register.verify_audit_chain() >= 3
 
     trail = await register.audit_trail(request_id)
@@ -28,7 +30,9 @@ async def test_chain_verifies_and_detects_tampering(register):
 
     # Put it back so the session's shared register stays verifiable for other tests.
     async with register.engine.begin() as conn:
-        await conn.execute(audit_events.update().where(audit_events.c.seq == victim).values(actor="alice"))
+        await conn.execute(
+            audit_events.update().where(audit_events.c.seq == victim).values(actor="alice")
+        )
     assert await register.verify_audit_chain() >= 3
 
 
@@ -39,7 +43,11 @@ async def test_deleting_an_event_breaks_the_chain(register):
     trail = await register.audit_trail(request_id)
     victim = trail[1]
     async with register.engine.begin() as conn:
-        row = (await conn.execute(sa.select(audit_events).where(audit_events.c.seq == victim["seq"]))).mappings().one()
+        row = (
+            (await conn.execute(sa.select(audit_events).where(audit_events.c.seq == victim["seq"])))
+            .mappings()
+            .one()
+        )
         await conn.execute(audit_events.delete().where(audit_events.c.seq == victim["seq"]))
     with pytest.raises(AuditChainBroken):
         await register.verify_audit_chain()

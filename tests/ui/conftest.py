@@ -28,7 +28,9 @@ async def ui_login(api, headers: dict[str, str]):
     api.cookies.clear()
     page = await api.get("/ui/login")
     assert page.status_code == 200
-    return await api.post("/ui/login", data={"token": token_of(headers), "csrf_token": csrf_from(page.text)})
+    return await api.post(
+        "/ui/login", data={"token": token_of(headers), "csrf_token": csrf_from(page.text)}
+    )
 
 
 @pytest.fixture

@@ -19,8 +19,14 @@ from tests.ui.conftest import token_of
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 class _QuietServer:
@@ -34,7 +40,9 @@ class _QuietServer:
             def capture_signals(self):
                 yield
 
-        self.server = Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning"))
+        self.server = Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
+        )
         self.url = f"http://127.0.0.1:{port}"
 
     async def __aenter__(self) -> str:
@@ -77,7 +85,10 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
             await page.wait_for_url(f"{served}/ui/")
             assert "Review queue" in await page.text_content("h1")
             cookies = {c["name"]: c for c in await page.context.cookies()}
-            assert cookies["writ_session"]["httpOnly"] and cookies["writ_session"]["sameSite"] == "Strict"
+            assert (
+                cookies["writ_session"]["httpOnly"]
+                and cookies["writ_session"]["sameSite"] == "Strict"
+            )
 
             await page.get_by_role("link", name=request_id).click()
             await page.wait_for_url(f"{served}/ui/requests/{request_id}")

@@ -13,11 +13,15 @@ pytestmark = pytest.mark.slow
 TARGET = "+19195550100"
 
 
-async def test_a_decision_without_the_right_csrf_token_is_refused_and_changes_nothing(api, agency, mint, in_review):
+async def test_a_decision_without_the_right_csrf_token_is_refused_and_changes_nothing(
+    api, agency, mint, in_review
+):
     await ui_login(api, mint("reviewer", sub="alice"))
     page = await api.get(f"/ui/requests/{in_review}")
     assert page.status_code == 200
-    trail_before = (await api.get(f"/v1/legal-processes/{in_review}/audit", headers=mint("auditor"))).json()
+    trail_before = (
+        await api.get(f"/v1/legal-processes/{in_review}/audit", headers=mint("auditor"))
+    ).json()
 
     url = f"/ui/requests/{in_review}/decisions"
     missing = await api.post(url, data={"action": "approve"})
@@ -31,7 +35,9 @@ async def test_a_decision_without_the_right_csrf_token_is_refused_and_changes_no
     await asyncio.sleep(0.5)
     state = await wait_for_status(api, agency["headers"], in_review, {"in_review"}, timeout=1)
     assert state["status"] == "in_review"
-    trail_after = (await api.get(f"/v1/legal-processes/{in_review}/audit", headers=mint("auditor"))).json()
+    trail_after = (
+        await api.get(f"/v1/legal-processes/{in_review}/audit", headers=mint("auditor"))
+    ).json()
     assert trail_after == trail_before
 
 
@@ -45,14 +51,17 @@ async def test_an_auditor_reads_but_sees_no_decision_forms(api, mint, in_review)
     assert "/decisions" not in page.text and ">Approve<" not in page.text
     assert "cannot decide" in page.text or "not decide" in page.text
     refused = await api.post(
-        f"/ui/requests/{in_review}/decisions", data={"action": "approve", "csrf_token": csrf_from(page.text)}
+        f"/ui/requests/{in_review}/decisions",
+        data={"action": "approve", "csrf_token": csrf_from(page.text)},
     )
     assert refused.status_code == 403
 
 
 async def test_the_queue_lists_the_request_without_its_targets(api, mint, in_review):
     await ui_login(api, mint("reviewer", sub="alice"))
-    queue = await api.get("/ui/", params={"process_type": "court_order_2703d", "emergency": "false"})
+    queue = await api.get(
+        "/ui/", params={"process_type": "court_order_2703d", "emergency": "false"}
+    )
     assert queue.status_code == 200
     assert f'href="/ui/requests/{in_review}"' in queue.text
     for shown in (TARGET, "919) 555-0100", "9195550100"):
@@ -64,15 +73,26 @@ async def test_the_queue_lists_the_request_without_its_targets(api, mint, in_rev
     assert "18 U.S.C." in detail.text or "§" in detail.text  # reasons cite their authority
 
 
-async def test_reject_then_a_refused_approval_is_a_message_not_a_stack_trace(api, agency, mint, in_review):
+async def test_reject_then_a_refused_approval_is_a_message_not_a_stack_trace(
+    api, agency, mint, in_review
+):
     await ui_login(api, mint("reviewer", sub="alice"))
     page = await api.get(f"/ui/requests/{in_review}")
     token = csrf_from(page.text)
     url = f"/ui/requests/{in_review}/decisions"
 
-    rejected = await api.post(url, data={"csrf_token": token, "action": "reject", "reason_code": "overbroad",
-                                         "note": "narrow the range <b>please</b>"})
-    assert rejected.status_code == 303 and rejected.headers["location"] == f"/ui/requests/{in_review}"
+    rejected = await api.post(
+        url,
+        data={
+            "csrf_token": token,
+            "action": "reject",
+            "reason_code": "overbroad",
+            "note": "narrow the range <b>please</b>",
+        },
+    )
+    assert (
+        rejected.status_code == 303 and rejected.headers["location"] == f"/ui/requests/{in_review}"
+    )
     shown = await api.get(rejected.headers["location"])
     assert "Decision recorded: rejected" in shown.text
     await wait_for_status(api, agency["headers"], in_review, {"rejected"})
@@ -85,6 +105,8 @@ async def test_reject_then_a_refused_approval_is_a_message_not_a_stack_trace(api
     assert "Not recorded:" in refused.text and 'class="flash error"' in refused.text
     assert "Traceback" not in refused.text
 
-    invalid = await api.post(url, data={"csrf_token": token, "action": "reject", "reason_code": "bored"})
+    invalid = await api.post(
+        url, data={"csrf_token": token, "action": "reject", "reason_code": "bored"}
+    )
     assert invalid.status_code == 303
     assert "Not recorded:" in (await api.get(invalid.headers["location"])).text

@@ -50,7 +50,9 @@ async def test_login_form_needs_its_csrf_token(api, mint):
 async def test_reviewer_signs_in_with_a_hardened_cookie_and_out_again(api, mint):
     response = await ui_login(api, mint("reviewer", sub="alice"))
     assert response.status_code == 303 and response.headers["location"] == "/ui/"
-    session = next(h for h in response.headers.get_list("set-cookie") if h.startswith("writ_session="))
+    session = next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith("writ_session=")
+    )
     lowered = session.lower()
     assert "httponly" in lowered and "samesite=strict" in lowered and "path=/ui" in lowered
     assert "secure" not in lowered  # plain http here; see the https test

@@ -43,9 +43,9 @@ async def replays_deterministically(request, temporal_env):
     """After each test, replay the histories it produced against the current workflow code:
     a non-deterministic change fails here, not in production. WRIT_RECORD_HISTORIES=1
     also saves them under histories/ so future code must replay today's runs too."""
+    from services.platform.settings import Settings
     from services.platform.temporal import data_converter
     from tests.conftest import TEST_PAYLOAD_KEY
-    from services.platform.settings import Settings
 
     STARTED.clear()
     yield

@@ -22,17 +22,23 @@ from contracts.collection import (
     CollectionResult,
     DeliveryReceipt,
     DeliveryRequest,
-    PackageRequest,
     PackagedFile,
+    PackageRequest,
     ProductionPackage,
     TargetOutcome,
 )
 from contracts.determination import TargetFacts
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType, Status
-from contracts.process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
-from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
-from services.workflows.decisions.determine import determine
-from services.workflows.decisions.policy import Policy, timing
+from contracts.legal_process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
+from contracts.workflow import (
+    AgencyNotice,
+    Assessment,
+    CustomerNotice,
+    LegalProcessInput,
+    StatusChange,
+)
+from services.decisions.determine import determine
+from services.decisions.policy import Policy, timing
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 POLICY = Policy(domicile_state="US-NC")
@@ -70,10 +76,17 @@ class Recorder:
             return CollectionResult(
                 request_id=request.request_id,
                 files=[
-                    CollectedFile(category=c, table="t", key=f"collections/{request.request_id}/{c}.parquet",
-                                  rows=rows * len(request.targets), sha256="0" * 64)
+                    CollectedFile(
+                        category=c,
+                        table="t",
+                        key=f"collections/{request.request_id}/{c}.parquet",
+                        rows=rows * len(request.targets),
+                        sha256="0" * 64,
+                    )
                     for c in request.categories
-                ] if rows else [],
+                ]
+                if rows
+                else [],
                 targets=[TargetOutcome(target=t, rows=rows) for t in request.targets],
             )
 
@@ -92,8 +105,13 @@ class Recorder:
         @activity.defn(name="build_package")
         async def build_package(request: PackageRequest) -> ProductionPackage:
             return ProductionPackage(
-                request_id=request.request_id, bucket="b", prefix="p/", manifest_key="p/manifest.json",
-                manifest_sha256="1" * 64, archive_key="p/production.zip", archive_sha256="2" * 64,
+                request_id=request.request_id,
+                bucket="b",
+                prefix="p/",
+                manifest_key="p/manifest.json",
+                manifest_sha256="1" * 64,
+                archive_key="p/production.zip",
+                archive_sha256="2" * 64,
                 files=[PackagedFile(name="manifest.json", sha256="1" * 64, bytes=10)],
                 total_records=request.collection.total_rows,
             )
@@ -101,18 +119,31 @@ class Recorder:
         @activity.defn(name="deliver_production")
         async def deliver_production(request: DeliveryRequest) -> DeliveryReceipt:
             recorder.deliveries.append(request)
-            return DeliveryReceipt(request_id=request.request_id, webhook_acknowledged=True, webhook_attempts=1)
+            return DeliveryReceipt(
+                request_id=request.request_id, webhook_acknowledged=True, webhook_attempts=1
+            )
 
         @activity.defn(name="notify_customer")
         async def notify_customer(notice: CustomerNotice) -> None:
-            recorder.customer_notices.append((activity.info().current_attempt_scheduled_time, notice))
+            recorder.customer_notices.append(
+                (activity.info().current_attempt_scheduled_time, notice)
+            )
 
         @activity.defn(name="notify_agency")
         async def notify_agency(notice: AgencyNotice) -> None:
             recorder.agency_notices.append((activity.info().current_attempt_scheduled_time, notice))
 
-        return [record_status, assess, collect_records, preserve_records, release_preservation,
-                build_package, deliver_production, notify_customer, notify_agency]
+        return [
+            record_status,
+            assess,
+            collect_records,
+            preserve_records,
+            release_preservation,
+            build_package,
+            deliver_production,
+            notify_customer,
+            notify_agency,
+        ]
 
     def status_names(self) -> list[str]:
         return [c.status.value for c in self.statuses]
@@ -121,7 +152,10 @@ class Recorder:
 def make_process(
     now: dt.datetime,
     process_type: ProcessType = ProcessType.SUBPOENA,
-    categories: tuple[DataCategory, ...] = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS),
+    categories: tuple[DataCategory, ...] = (
+        DataCategory.SUBSCRIBER_INFO,
+        DataCategory.TOLL_RECORDS,
+    ),
     *,
     issuer_kind: IssuerKind = IssuerKind.STATE,
     jurisdiction: str = "US-NC",
@@ -153,7 +187,9 @@ def make_process(
         targets=[Identifier(kind=IdentifierKind.TELEPHONE_NUMBER, value=t) for t in targets],
         categories=list(categories),
         period=Period(start=today - dt.timedelta(days=90), end=today - dt.timedelta(days=1)),
-        return_date=today + dt.timedelta(days=return_in_days) if return_in_days is not None else None,
+        return_date=today + dt.timedelta(days=return_in_days)
+        if return_in_days is not None
+        else None,
         non_disclosure_order=ndo,
         emergency=emergency,
     )
@@ -165,7 +201,10 @@ STARTED: list[str] = []  # workflow ids started by the running test, replayed af
 async def start(client: Client, task_queue: str, process: LegalProcess) -> WorkflowHandle:
     STARTED.append(process.request_id)
     return await client.start_workflow(
-        LegalProcessWorkflow.run, LegalProcessInput(process=process), id=process.request_id, task_queue=task_queue
+        LegalProcessWorkflow.run,
+        LegalProcessInput(process=process),
+        id=process.request_id,
+        task_queue=task_queue,
     )
 
 

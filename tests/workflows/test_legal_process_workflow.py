@@ -9,8 +9,16 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
-from contracts.enums import DataCategory, DecisionAction, IssuerKind, Outcome, ProcessType, RejectionReason, Status
-from contracts.process import Emergency, NdoTerm
+from contracts.enums import (
+    DataCategory,
+    DecisionAction,
+    IssuerKind,
+    Outcome,
+    ProcessType,
+    RejectionReason,
+    Status,
+)
+from contracts.legal_process import Emergency, NdoTerm
 from contracts.workflow import (
     AgencyResponse,
     CallbackVerification,
@@ -25,14 +33,21 @@ BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
 
 
 def approve(reviewer: str, *roles: str, **kwargs) -> ReviewDecision:
-    return ReviewDecision(action=DecisionAction.APPROVE, reviewer=reviewer, reviewer_roles=list(roles or ["reviewer"]), **kwargs)
+    return ReviewDecision(
+        action=DecisionAction.APPROVE,
+        reviewer=reviewer,
+        reviewer_roles=list(roles or ["reviewer"]),
+        **kwargs,
+    )
 
 
 async def now_of(env) -> dt.datetime:
     return await env.get_current_time()
 
 
-async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered(temporal_env, task_queue, carrier):
+async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered(
+    temporal_env, task_queue, carrier
+):
     process = make_process(await now_of(temporal_env))
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
@@ -55,7 +70,9 @@ async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task
     assert DataCategory.CONTENT in state.determination.denied_categories
     assert DataCategory.CONTENT not in state.determination.allowed_categories
     with pytest.raises(WorkflowUpdateFailedError):  # approval cannot widen what the law allows
-        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice", categories=[DataCategory.CONTENT]))
+        await handle.execute_update(
+            LegalProcessWorkflow.decide, approve("alice", categories=[DataCategory.CONTENT])
+        )
     await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     state = await handle.result()
     assert state.outcome is Outcome.PARTIALLY_PRODUCED
@@ -64,7 +81,9 @@ async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task
 
 async def test_content_needs_two_different_approvers(temporal_env, task_queue, carrier):
     process = make_process(
-        await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT)
+        await now_of(temporal_env),
+        ProcessType.SEARCH_WARRANT,
+        (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
     )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, awaiting_review)
@@ -83,7 +102,10 @@ async def test_content_needs_two_different_approvers(temporal_env, task_queue, c
 
 async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue, carrier):
     process = make_process(
-        await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,), return_in_days=5
+        await now_of(temporal_env),
+        ProcessType.COURT_ORDER_2703D,
+        (DataCategory.DETAIL_RECORDS,),
+        return_in_days=5,
     )
     handle = await start(temporal_env.client, task_queue, process)
     await wait_for(handle, awaiting_review)
@@ -96,24 +118,43 @@ async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue
     assert [c.overdue for c in carrier.statuses if c.overdue is not None][-1] is True
     await handle.execute_update(
         LegalProcessWorkflow.decide,
-        ReviewDecision(action=DecisionAction.REJECT, reviewer="alice", reviewer_roles=["reviewer"],
-                       reason_code=RejectionReason.EXPIRED, note="late"),
+        ReviewDecision(
+            action=DecisionAction.REJECT,
+            reviewer="alice",
+            reviewer_roles=["reviewer"],
+            reason_code=RejectionReason.EXPIRED,
+            note="late",
+        ),
     )
     state = await handle.result()
     assert state.status is Status.REJECTED and state.outcome is Outcome.REJECTED
 
 
 async def test_clarification_answered_and_clarification_timeout(temporal_env, task_queue, carrier):
-    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,), return_in_days=60)
+    process = make_process(
+        await now_of(temporal_env),
+        ProcessType.COURT_ORDER_2703D,
+        (DataCategory.DETAIL_RECORDS,),
+        return_in_days=60,
+    )
     handle = await start(temporal_env.client, task_queue, process)
     await wait_for(handle, awaiting_review)
-    ask = ReviewDecision(action=DecisionAction.ASK_AGENCY, reviewer="alice", reviewer_roles=["reviewer"], question="Which date range?")
+    ask = ReviewDecision(
+        action=DecisionAction.ASK_AGENCY,
+        reviewer="alice",
+        reviewer_roles=["reviewer"],
+        question="Which date range?",
+    )
     with pytest.raises(WorkflowUpdateFailedError):  # an answer nobody asked for is refused
-        await handle.execute_update(LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="x"))
+        await handle.execute_update(
+            LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="x")
+        )
     await handle.execute_update(LegalProcessWorkflow.decide, ask)
     state = await wait_for(handle, lambda s: s.status is Status.AWAITING_AGENCY)
     assert state.question == "Which date range?"
-    await handle.execute_update(LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="August only"))
+    await handle.execute_update(
+        LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="August only")
+    )
     state = await wait_for(handle, awaiting_review)
     assert not state.escalated
 
@@ -122,21 +163,29 @@ async def test_clarification_answered_and_clarification_timeout(temporal_env, ta
     await temporal_env.sleep(dt.timedelta(days=15))
     state = await wait_for(handle, awaiting_review)
     assert state.escalated  # no answer in time: back to people, flagged
-    await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="done"))
+    await handle.execute_update(
+        LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="done")
+    )
     assert (await handle.result()).status is Status.WITHDRAWN
 
 
 async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carrier):
-    process = make_process(await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.CONTENT,))
+    process = make_process(
+        await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.CONTENT,)
+    )
     handle = await start(temporal_env.client, task_queue, process)
     await wait_for(handle, awaiting_review)
     await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
-    await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="case closed"))
+    await handle.execute_update(
+        LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="case closed")
+    )
     state = await handle.result()
     assert state.status is Status.WITHDRAWN and state.outcome is Outcome.WITHDRAWN
     assert carrier.collections == [] and carrier.deliveries == []
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):  # finished: nothing to withdraw
-        await handle.execute_update(LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer"))
+        await handle.execute_update(
+            LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer")
+        )
 
 
 async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue, carrier):
@@ -162,12 +211,16 @@ async def test_preservation_extends_once_only(temporal_env, task_queue, carrier)
     await temporal_env.sleep(dt.timedelta(days=80))  # past the first reminder (day 76)
     await wait_for(handle, lambda s: True)
     assert len(carrier.agency_notices) == 1
-    receipt = await handle.execute_update(LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer"))
+    receipt = await handle.execute_update(
+        LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer")
+    )
     assert receipt.status is Status.EXTENDED
     state = await handle.query(LegalProcessWorkflow.state)
     assert state.deadlines.preservation_expires_at - first_expiry == dt.timedelta(days=90)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update(LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer"))
+        await handle.execute_update(
+            LegalProcessWorkflow.extend, ExtensionRequest(requested_by="officer")
+        )
     assert "one 90-day extension" in str(refused.value.cause)
     state = await handle.result()
     assert state.status is Status.RELEASED
@@ -177,11 +230,17 @@ async def test_preservation_extends_once_only(temporal_env, task_queue, carrier)
     assert first.subject != second.subject  # each names its own expiry date
 
 
-async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(temporal_env, task_queue, carrier):
+async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(
+    temporal_env, task_queue, carrier
+):
     now = await now_of(temporal_env)
     ends_on = now.date() + dt.timedelta(days=45)
-    process = make_process(now, ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,),
-                           ndo=NdoTerm(authority="Wake County Superior Court", ends_on=ends_on))
+    process = make_process(
+        now,
+        ProcessType.COURT_ORDER_2703D,
+        (DataCategory.DETAIL_RECORDS,),
+        ndo=NdoTerm(authority="Wake County Superior Court", ends_on=ends_on),
+    )
     handle = await start(temporal_env.client, task_queue, process)
     await wait_for(handle, awaiting_review)
     await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
@@ -192,8 +251,12 @@ async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(temporal_e
 
 
 async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
-    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,),
-                           ndo=NdoTerm(authority="Wake County Superior Court"))
+    process = make_process(
+        await now_of(temporal_env),
+        ProcessType.COURT_ORDER_2703D,
+        (DataCategory.DETAIL_RECORDS,),
+        ndo=NdoTerm(authority="Wake County Superior Court"),
+    )
     handle = await start(temporal_env.client, task_queue, process)
     await wait_for(handle, awaiting_review)
     await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
@@ -203,8 +266,12 @@ async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
 
 async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_queue, carrier):
     process = make_process(
-        await now_of(temporal_env), ProcessType.EMERGENCY_REQUEST, BSI, issuer_kind=IssuerKind.LOCAL,
-        emergency=Emergency(nature_of_danger="kidnapping in progress"), return_in_days=None,
+        await now_of(temporal_env),
+        ProcessType.EMERGENCY_REQUEST,
+        BSI,
+        issuer_kind=IssuerKind.LOCAL,
+        emergency=Emergency(nature_of_danger="kidnapping in progress"),
+        return_in_days=None,
     )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, lambda s: s.status is Status.VERIFYING)
@@ -212,7 +279,8 @@ async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_que
     with pytest.raises(WorkflowUpdateFailedError):  # decisions wait for the call-back
         await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     await handle.execute_update(
-        LegalProcessWorkflow.record_callback, CallbackVerification(verified_by="alice", number_called="+19195550199")
+        LegalProcessWorkflow.record_callback,
+        CallbackVerification(verified_by="alice", number_called="+19195550199"),
     )
     state = await wait_for(handle, awaiting_review)
     assert state.determination.approvals_required == 2
@@ -224,12 +292,16 @@ async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_que
     assert carrier.customer_notices == []  # emergencies are not noticed to the customer
 
 
-
-async def test_civil_subpoena_waits_out_the_customer_objection_window(temporal_env, task_queue, carrier):
+async def test_civil_subpoena_waits_out_the_customer_objection_window(
+    temporal_env, task_queue, carrier
+):
     start_time = await now_of(temporal_env)
     process = make_process(
-        start_time, ProcessType.CIVIL_SUBPOENA, (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
-        issuer_kind=IssuerKind.PRIVATE_PARTY, return_in_days=60,
+        start_time,
+        ProcessType.CIVIL_SUBPOENA,
+        (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
+        issuer_kind=IssuerKind.PRIVATE_PARTY,
+        return_in_days=60,
     )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, awaiting_review)
@@ -247,11 +319,15 @@ async def test_civil_subpoena_waits_out_the_customer_objection_window(temporal_e
     assert closed_at - noticed_at >= dt.timedelta(days=14)
 
 
-async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(temporal_env, task_queue, carrier):
+async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(
+    temporal_env, task_queue, carrier
+):
     from contracts.determination import Disposition, LegalEntity, TargetFact, TargetFacts
 
     carrier.facts = TargetFacts(targets={"+19195550100": TargetFact(entity=LegalEntity.EU)})
-    process = make_process(await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,))
+    process = make_process(
+        await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,)
+    )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, awaiting_review)
     assert state.determination.disposition is Disposition.REDIRECT

@@ -18,7 +18,8 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 async def test_recorded_history_replays(path: Path):
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     replayer = Replayer(
-        workflows=[LegalProcessWorkflow], data_converter=data_converter(Settings(payload_key=TEST_PAYLOAD_KEY))
+        workflows=[LegalProcessWorkflow],
+        data_converter=data_converter(Settings(payload_key=TEST_PAYLOAD_KEY)),
     )
     await replayer.replay_workflow(history)
 

@@ -56,8 +56,13 @@ async def readyz(request: Request) -> Response[dict]:
     )
 
 
-@get("/metrics", tags=["health"], security=[{}], summary="Prometheus metrics",
-     media_type="text/plain; version=0.0.4")
+@get(
+    "/metrics",
+    tags=["health"],
+    security=[{}],
+    summary="Prometheus metrics",
+    media_type="text/plain; version=0.0.4",
+)
 async def metrics(request: Request) -> str:
     """Gauges from the case register; no identifiers, only counts."""
     counts = await request.app.state.intake.register.count_by_status()

@@ -44,21 +44,29 @@ SUBMISSION_BODY = RequestBody(
                 required=["metadata", "document"],
                 properties={
                     "metadata": Reference(ref="#/components/schemas/LegalProcessSubmission"),
-                    "document": Schema(type=OpenAPIType.STRING, format="binary", description="The signed PDF"),
+                    "document": Schema(
+                        type=OpenAPIType.STRING, format="binary", description="The signed PDF"
+                    ),
                 },
             ),
             examples=examples(
-                subpoena=("A state subpoena for basic subscriber information, with its PDF",
-                          {"metadata": SUBMISSION_EXAMPLE, "document": PDF_EXAMPLE}),
-                warrant=("A federal search warrant with a non-disclosure order, with its PDF",
-                         {"metadata": WARRANT_EXAMPLE, "document": PDF_EXAMPLE}),
+                subpoena=(
+                    "A state subpoena for basic subscriber information, with its PDF",
+                    {"metadata": SUBMISSION_EXAMPLE, "document": PDF_EXAMPLE},
+                ),
+                warrant=(
+                    "A federal search warrant with a non-disclosure order, with its PDF",
+                    {"metadata": WARRANT_EXAMPLE, "document": PDF_EXAMPLE},
+                ),
             ),
         ),
         "application/json": OpenAPIMediaType(
             schema=Reference(ref="#/components/schemas/LegalProcessSubmission"),
             examples=examples(
-                subpoena=("A state subpoena for basic subscriber information, its PDF uploaded before",
-                          SUBMISSION_EXAMPLE | {"document_id": "doc_3f2a9c1e0b7d4e6f8a1b2c3d"}),
+                subpoena=(
+                    "A state subpoena for basic subscriber information, its PDF uploaded before",
+                    SUBMISSION_EXAMPLE | {"document_id": "doc_3f2a9c1e0b7d4e6f8a1b2c3d"},
+                ),
             ),
         ),
     },
@@ -81,16 +89,30 @@ DOCUMENT_BODY = RequestBody(
 
 ALREADY_RECEIVED = {
     "200": OpenAPIResponse(
-        description="Nothing new was created: a retry with the same `Idempotency-Key`, or a duplicate "
-        "(same case, no target not already asked for). The request already in hand; `message` says which.",
-        content={"application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/LegalProcessView"))},
+        description="Nothing new was created: a retry with the same `Idempotency-Key`, or a "
+        "duplicate "
+        "(same case, no target not already asked for). The request already in hand; `message` "
+        "says which.",
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/LegalProcessView")
+            )
+        },
     )
 }
 
 CLARIFICATION_EXAMPLES = examples(
-    answer=("Answer the reviewer's question",
-            {"text": "The number is (919) 555-0100 for the whole period; the account holder is unknown to us."}),
+    answer=(
+        "Answer the reviewer's question",
+        {
+            "text": "The number is (919) 555-0100 for the whole period; the account holder is "
+            "unknown to us."
+        },
+    ),
 )
 WITHDRAWAL_EXAMPLES = examples(
-    dismissed=("Withdraw because the case ended", {"reason": "The charges were dismissed on 2026-11-20."}),
+    dismissed=(
+        "Withdraw because the case ended",
+        {"reason": "The charges were dismissed on 2026-11-20."},
+    ),
 )

@@ -19,15 +19,15 @@ from temporalio.service import RPCError
 from contracts.api import DeterminationSummary, LegalProcessView
 from contracts.determination import Determination
 from contracts.enums import ProcessType, Status
-from contracts.legal_process import LegalProcessSubmission
-from contracts.process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
+from contracts.legal_process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
+from contracts.submission import LegalProcessSubmission
 from contracts.workflow import CaseState
+from services.decisions.identifiers import InvalidIdentifier, normalise_identifier
 from services.intake.auth.tokens import Principal
 from services.intake.problems import Problem, invalid_field
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
 from services.register.repository import Register, as_utc
-from services.workflows.decisions.targets import InvalidIdentifier, normalize_identifier
 from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -48,16 +48,28 @@ def check_pdf(document: bytes, max_bytes: int, field: str = "document") -> None:
     if not document:
         raise invalid_field(field, "the signed document is empty")
     if len(document) > max_bytes:
-        raise Problem(413, "too-large", "Document too large", f"the document is {len(document)} bytes; the limit is {max_bytes}", field=field)
+        raise Problem(
+            413,
+            "too-large",
+            "Document too large",
+            f"the document is {len(document)} bytes; the limit is {max_bytes}",
+            field=field,
+        )
     if not document.startswith(PDF_MAGIC) or b"%%EOF" not in document[-2048:]:
-        raise Problem(415, "unsupported-media-type", "Not a PDF", "the signed document must be a complete PDF file", field=field)
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Not a PDF",
+            "the signed document must be a complete PDF file",
+            field=field,
+        )
 
 
 def normalise_targets(submission: LegalProcessSubmission) -> list[Identifier]:
     seen: dict[tuple[str, str], Identifier] = {}
     for index, target in enumerate(submission.targets):
         try:
-            ident = normalize_identifier(target.kind, target.value)
+            ident = normalise_identifier(target.kind, target.value)
         except InvalidIdentifier as exc:
             raise invalid_field(f"targets[{index}].value", str(exc)) from exc
         seen.setdefault((ident.kind.value, ident.value), ident)
@@ -67,13 +79,18 @@ def normalise_targets(submission: LegalProcessSubmission) -> list[Identifier]:
 def check_dates(submission: LegalProcessSubmission, today: dt.date) -> None:
     if submission.issued_on > today:
         raise invalid_field("issued_on", "the process cannot be issued in the future")
-    if submission.date_range is not None and submission.date_range.end < submission.date_range.start:
+    if (
+        submission.date_range is not None
+        and submission.date_range.end < submission.date_range.start
+    ):
         raise invalid_field("date_range.end", "the range ends before it starts")
     if submission.return_date is not None and submission.return_date < submission.issued_on:
         raise invalid_field("return_date", "the return date is before the issue date")
     ndo = submission.non_disclosure_order
     if ndo is not None and ndo.ends_on is not None and ndo.ends_on < submission.issued_on:
-        raise invalid_field("non_disclosure_order.ends_on", "the order ends before the process was issued")
+        raise invalid_field(
+            "non_disclosure_order.ends_on", "the order ends before the process was issued"
+        )
     if submission.process_type is ProcessType.EMERGENCY_REQUEST and submission.emergency is None:
         raise invalid_field("emergency", "an emergency request must describe the danger")
     if len(set(submission.categories)) != len(submission.categories):
@@ -84,7 +101,9 @@ def submission_digest(submission: LegalProcessSubmission, document_sha256: str) 
     return hashlib.sha256(msgspec.json.encode(submission) + document_sha256.encode()).hexdigest()
 
 
-def to_view(row: dict[str, Any], state: CaseState | None = None, message: str = "") -> LegalProcessView:
+def to_view(
+    row: dict[str, Any], state: CaseState | None = None, message: str = ""
+) -> LegalProcessView:
     determination = state.determination if state and state.determination else None
     if determination is None and row.get("determination"):
         determination = msgspec.convert(row["determination"], Determination)
@@ -139,10 +158,18 @@ class IntakeService:
         await self._put_document(key, document)
         try:
             await self.register.add_document(
-                {"id": document_id, "agency_id": principal.agency_id, "key": key, "sha256": digest, "bytes": len(document)}
+                {
+                    "id": document_id,
+                    "agency_id": principal.agency_id,
+                    "key": key,
+                    "sha256": digest,
+                    "bytes": len(document),
+                }
             )
         except Exception:
-            await asyncio.to_thread(self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=key)
+            await asyncio.to_thread(
+                self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=key
+            )
             raise
         return {"document_id": document_id, "sha256": digest, "bytes": len(document)}
 
@@ -157,20 +184,30 @@ class IntakeService:
         """Returns the view and whether a new request was created (False: a replay)."""
         agency = await self.register.get_agency(principal.agency_id or "")
         if agency is None:
-            raise Problem(403, "agency-not-registered", "Agency not registered",
-                          "your agency is not in the registry; contact the provider's legal team")
+            raise Problem(
+                403,
+                "agency-not-registered",
+                "Agency not registered",
+                "your agency is not in the registry; contact the provider's legal team",
+            )
         check_dates(submission, now.date())
         targets = normalise_targets(submission)
 
         if document is not None:
             if submission.document_id:
-                raise invalid_field("document_id", "send either a document part or a document_id, not both")
+                raise invalid_field(
+                    "document_id", "send either a document part or a document_id, not both"
+                )
             check_pdf(document, self.settings.max_document_bytes)
             document_sha = sha256_hex(document)
             document_key = None
         else:
             if not submission.document_id:
-                raise invalid_field("document_id", "the signed document is required: upload it in the multipart body or give a document_id")
+                raise invalid_field(
+                    "document_id",
+                    "the signed document is required: upload it in the multipart body or give "
+                    "a document_id",
+                )
             stored = await self.register.get_document(submission.document_id)
             if stored is None or stored["agency_id"] != principal.agency_id:
                 raise invalid_field("document_id", "no such document was uploaded by your agency")
@@ -182,14 +219,18 @@ class IntakeService:
             if replay is not None:
                 return replay, False
 
-        duplicate_of = await self.register.find_duplicate(principal.agency_id, submission.case_number, targets)
+        duplicate_of = await self.register.find_duplicate(
+            principal.agency_id, submission.case_number, targets
+        )
         if duplicate_of is not None:
             case_targets = await self.register.case_targets(duplicate_of)
             if {(t.kind.value, t.value) for t in targets} <= case_targets:
                 # Same case, nothing new asked: point the agency at the request already in hand.
                 view = await self.view(duplicate_of)
                 return msgspec.structs.replace(
-                    view, message=f"duplicate: every target is already in request {duplicate_of} for this case"
+                    view,
+                    message=f"duplicate: every target is already in request {duplicate_of} "
+                    f"for this case",
                 ), False
 
         request_id = new_request_id()
@@ -198,7 +239,15 @@ class IntakeService:
             await self._put_document(document_key, document)
         officer_known = await self.register.officer_known(agency["id"], submission.officer.email)
         process = self._to_process(
-            submission, agency, targets, request_id, now, document_key, document_sha, duplicate_of, officer_known
+            submission,
+            agency,
+            targets,
+            request_id,
+            now,
+            document_key,
+            document_sha,
+            duplicate_of,
+            officer_known,
         )
         row = {
             "id": request_id,
@@ -221,7 +270,9 @@ class IntakeService:
             await self.register.insert_legal_process(row, targets, actor=principal.subject)
         except Exception as exc:
             if document is not None:
-                await asyncio.to_thread(self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=document_key)
+                await asyncio.to_thread(
+                    self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=document_key
+                )
             if idempotency_key and isinstance(exc, IntegrityError):
                 # A concurrent retry with the same key won the insert: answer as its replay.
                 replay = await self._replay(principal, idempotency_key, digest)
@@ -232,26 +283,55 @@ class IntakeService:
             await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:
             log.error("workflow start failed; intake undone", request_id=request_id, error=str(exc))
-            await self.register.abort_intake(request_id, actor=principal.subject, reason="workflow could not be started")
+            await self.register.abort_intake(
+                request_id, actor=principal.subject, reason="workflow could not be started"
+            )
             if document is not None:
-                await asyncio.to_thread(self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=document_key)
-            raise Problem(503, "unavailable", "Try again", "the request could not be started; nothing was kept, retry with the same Idempotency-Key") from exc
-        log.info("legal process received", request_id=request_id, process_type=submission.process_type.value)
-        message = f"linked to earlier request {duplicate_of} for the same case" if duplicate_of else ""
+                await asyncio.to_thread(
+                    self.s3.delete_object, Bucket=self.settings.documents_bucket, Key=document_key
+                )
+            raise Problem(
+                503,
+                "unavailable",
+                "Try again",
+                "the request could not be started; nothing was kept, retry with the same "
+                "Idempotency-Key",
+            ) from exc
+        log.info(
+            "legal process received",
+            request_id=request_id,
+            process_type=submission.process_type.value,
+        )
+        message = (
+            f"linked to earlier request {duplicate_of} for the same case" if duplicate_of else ""
+        )
         return await self.view(request_id, message=message), True
 
-    async def _replay(self, principal: Principal, idempotency_key: str, digest: str) -> LegalProcessView | None:
+    async def _replay(
+        self, principal: Principal, idempotency_key: str, digest: str
+    ) -> LegalProcessView | None:
         """The first answer to this Idempotency-Key, or None when the key is new."""
         earlier = await self.register.find_by_idempotency_key(principal.agency_id, idempotency_key)
         if earlier is None:
             return None
         if earlier["request_digest"] != digest:
-            raise Problem(422, "idempotency-key-reused", "Idempotency-Key reused",
-                          "this Idempotency-Key was used for a different submission", field="Idempotency-Key")
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                "this Idempotency-Key was used for a different submission",
+                field="Idempotency-Key",
+            )
         if earlier["status"] == Status.RECEIVED.value:
             # The first attempt may have died between recording and starting: finish its job.
-            await ensure_started(self.temporal, self.settings.task_queue, msgspec.convert(earlier["process"], LegalProcess))
-        return await self.view(earlier["id"], message="replayed: this submission was already received")
+            await ensure_started(
+                self.temporal,
+                self.settings.task_queue,
+                msgspec.convert(earlier["process"], LegalProcess),
+            )
+        return await self.view(
+            earlier["id"], message="replayed: this submission was already received"
+        )
 
     async def view(self, request_id: str, message: str = "") -> LegalProcessView:
         row = await self.register.get_legal_process(request_id)
@@ -264,10 +344,15 @@ class IntakeService:
         """The workflow's own view, when it answers; the register otherwise."""
         try:
             return await asyncio.wait_for(
-                self.handle(request_id).query(LegalProcessWorkflow.state), timeout=LIVE_STATE_TIMEOUT_SECONDS
+                self.handle(request_id).query(LegalProcessWorkflow.state),
+                timeout=LIVE_STATE_TIMEOUT_SECONDS,
             )
-        except (RPCError, asyncio.TimeoutError) as exc:
-            log.warning("live state unavailable; answering from the register", request_id=request_id, error=type(exc).__name__)
+        except (TimeoutError, RPCError) as exc:
+            log.warning(
+                "live state unavailable; answering from the register",
+                request_id=request_id,
+                error=type(exc).__name__,
+            )
             return None
 
     def handle(self, request_id: str) -> WorkflowHandle:
@@ -320,14 +405,22 @@ class IntakeService:
             ),
             targets=targets,
             categories=list(submission.categories),
-            period=Period(start=submission.date_range.start, end=submission.date_range.end) if submission.date_range else None,
+            period=Period(start=submission.date_range.start, end=submission.date_range.end)
+            if submission.date_range
+            else None,
             return_date=submission.return_date,
-            non_disclosure_order=NdoTerm(authority=ndo.authority, ends_on=ndo.ends_on) if ndo else None,
+            non_disclosure_order=NdoTerm(authority=ndo.authority, ends_on=ndo.ends_on)
+            if ndo
+            else None,
             emergency=Emergency(
                 nature_of_danger=emergency.nature_of_danger,
                 follow_up_process_expected=emergency.follow_up_process_expected,
-            ) if emergency else None,
-            reimbursement_requested=bool(submission.reimbursement and submission.reimbursement.requested),
+            )
+            if emergency
+            else None,
+            reimbursement_requested=bool(
+                submission.reimbursement and submission.reimbursement.requested
+            ),
             document_key=document_key,
             document_sha256=document_sha,
             duplicate_of=duplicate_of,

@@ -1,1 +1,2 @@
-"""The server-rendered review UI under ``/ui/`` for regulatory operations (DESIGN §4)."""
+"""The server-rendered review UI under ``/ui/`` for regulatory operations
+(docs/architecture.md §4)."""

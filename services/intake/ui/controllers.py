@@ -1,4 +1,4 @@
-"""The review UI (DESIGN §4): the queue, one request with its determination and audit
+"""The review UI (docs/architecture.md §4): the queue, one request with its determination and audit
 trail, and decision forms. Server-rendered, no JavaScript; decisions go through the same
 ``send_update`` as the API, so the workflow's rules apply unchanged."""
 
@@ -23,7 +23,12 @@ from contracts.enums import DecisionAction, ProcessType, RejectionReason, Status
 from contracts.workflow import ReviewDecision
 from services.intake.auth.tokens import InvalidToken, Principal
 from services.intake.deps import intake_service
-from services.intake.legal_processes.controllers import REQUEST_ID, own_request, read_form, send_update
+from services.intake.legal_processes.controllers import (
+    REQUEST_ID,
+    own_request,
+    read_form,
+    send_update,
+)
 from services.intake.legal_processes.services import IntakeService, to_view
 from services.intake.problems import Problem, msgspec_field
 from services.intake.review.controllers import OPEN_STATUSES
@@ -38,7 +43,8 @@ TEMPLATES = jinja2.Environment(
 QUEUE_LIMIT = 200
 HTML = "text/html; charset=utf-8"
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -70,11 +76,21 @@ def render(
     html = TEMPLATES.get_template(template).render(
         principal=principal, csrf_token=token, csrf_field=session.CSRF_FIELD, flash=flash, **context
     )
-    return Response(html, status_code=status_code, media_type=HTML, cookies=out_cookies, headers=SECURITY_HEADERS)
+    return Response(
+        html,
+        status_code=status_code,
+        media_type=HTML,
+        cookies=out_cookies,
+        headers=SECURITY_HEADERS,
+    )
 
 
 def _login_redirect(request: Request, _: Exception) -> Response:
-    return Redirect("/ui/login", status_code=HTTP_303_SEE_OTHER, cookies=[session.expired(request, session.SESSION_COOKIE)])
+    return Redirect(
+        "/ui/login",
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=[session.expired(request, session.SESSION_COOKIE)],
+    )
 
 
 def _error_page(request: Request, exc: HTTPException) -> Response:
@@ -83,8 +99,13 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
         principal = session.session_principal(request)
     except session.LoginRequired:
         principal = None
-    return render("error.html", request, principal=principal, status_code=exc.status_code,
-                  error=exc.detail or "the request could not be completed")
+    return render(
+        "error.html",
+        request,
+        principal=principal,
+        status_code=exc.status_code,
+        error=exc.detail or "the request could not be completed",
+    )
 
 
 def _stylesheet() -> str:
@@ -97,7 +118,13 @@ def _option(value: str | None, enum: type, name: str) -> Any:
     try:
         return enum(value)
     except ValueError as exc:
-        raise Problem(400, "invalid-field", "A filter is invalid", f"{name}: {value!r} is not a known value", field=name) from exc
+        raise Problem(
+            400,
+            "invalid-field",
+            "A filter is invalid",
+            f"{name}: {value!r} is not a known value",
+            field=name,
+        ) from exc
 
 
 def _tristate(value: str | None, name: str) -> bool | None:
@@ -105,7 +132,9 @@ def _tristate(value: str | None, name: str) -> bool | None:
         return None
     if value in {"true", "false"}:
         return value == "true"
-    raise Problem(400, "invalid-field", "A filter is invalid", f"{name}: use true or false", field=name)
+    raise Problem(
+        400, "invalid-field", "A filter is invalid", f"{name}: use true or false", field=name
+    )
 
 
 def _request_id(request_id: str) -> str:
@@ -124,7 +153,9 @@ def _decision_from_form(form: Any) -> DecisionIn:
         return msgspec.convert(fields, DecisionIn)
     except msgspec.ValidationError as exc:
         field, message = msgspec_field(exc, root="form")
-        raise Problem(422, "invalid-field", "A field is invalid", f"{field}: {message}", field=field) from exc
+        raise Problem(
+            422, "invalid-field", "A field is invalid", f"{field}: {message}", field=field
+        ) from exc
 
 
 class ReviewUIController(Controller):
@@ -139,7 +170,9 @@ class ReviewUIController(Controller):
 
     @get("/ui.css", media_type="text/css", sync_to_thread=False)
     def stylesheet(self) -> Response[str]:
-        return Response(_stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=300"})
+        return Response(
+            _stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=300"}
+        )
 
     @get("/login", sync_to_thread=False)
     def login_form(self, request: Request) -> Response[str]:
@@ -159,8 +192,12 @@ class ReviewUIController(Controller):
             return render("login.html", request, status_code=401, error=f"Sign-in refused: {exc}")
         # A fresh CSRF token for the new session (a pre-login token must not carry over).
         return Redirect(
-            "/ui/", status_code=HTTP_303_SEE_OTHER,
-            cookies=[session.session_cookie(request, token), session.csrf_cookie(request, session.new_csrf_token())],
+            "/ui/",
+            status_code=HTTP_303_SEE_OTHER,
+            cookies=[
+                session.session_cookie(request, token),
+                session.csrf_cookie(request, session.new_csrf_token()),
+            ],
         )
 
     @post("/logout")
@@ -168,8 +205,12 @@ class ReviewUIController(Controller):
         form = await read_form_fields(request)
         session.check_csrf(request, form)
         return Redirect(
-            "/ui/login", status_code=HTTP_303_SEE_OTHER,
-            cookies=[session.expired(request, session.SESSION_COOKIE), session.expired(request, session.CSRF_COOKIE)],
+            "/ui/login",
+            status_code=HTTP_303_SEE_OTHER,
+            cookies=[
+                session.expired(request, session.SESSION_COOKIE),
+                session.expired(request, session.CSRF_COOKIE),
+            ],
         )
 
     @get("/")
@@ -194,15 +235,24 @@ class ReviewUIController(Controller):
             queue_order=True,
         )
         return render(
-            "queue.html", request, principal=principal,
+            "queue.html",
+            request,
+            principal=principal,
             items=[to_view(r) for r in rows],
-            filters={"status": status or "", "process_type": process_type or "",
-                     "emergency": emergency or "", "overdue": overdue or ""},
-            statuses=[s.value for s in Status], process_types=[t.value for t in ProcessType],
+            filters={
+                "status": status or "",
+                "process_type": process_type or "",
+                "emergency": emergency or "",
+                "overdue": overdue or "",
+            },
+            statuses=[s.value for s in Status],
+            process_types=[t.value for t in ProcessType],
         )
 
     @get("/requests/{request_id:str}")
-    async def detail(self, request: Request, service: IntakeService, request_id: str) -> Response[str]:
+    async def detail(
+        self, request: Request, service: IntakeService, request_id: str
+    ) -> Response[str]:
         principal = session.session_principal(request)
         row = await own_request(service, principal, _request_id(request_id))
         state = await service.live_state(request_id)
@@ -212,7 +262,9 @@ class ReviewUIController(Controller):
             determination = msgspec.convert(row["determination"], Determination)
         trail = await service.register.audit_trail(request_id)
         return render(
-            "request.html", request, principal=principal,
+            "request.html",
+            request,
+            principal=principal,
             view=view,
             targets=determination.targets if determination else [],
             approvals=state.approvals if state else [],
@@ -234,7 +286,10 @@ class ReviewUIController(Controller):
         try:
             data = _decision_from_form(form)
             receipt = await send_update(
-                service, principal, request_id, LegalProcessWorkflow.decide,
+                service,
+                principal,
+                request_id,
+                LegalProcessWorkflow.decide,
                 ReviewDecision(
                     action=data.action,
                     reviewer=principal.subject,
@@ -249,10 +304,19 @@ class ReviewUIController(Controller):
                 raise
             flash = session.flash_cookie(request, "error", f"Not recorded: {exc.detail}")
             return Redirect(back, status_code=HTTP_303_SEE_OTHER, cookies=[flash])
-        text = f"Decision recorded: {DECISION_LABELS[data.action]}. Status now {receipt.status.value}"
-        if receipt.approvals_required > len(receipt.approvals) and data.action is DecisionAction.APPROVE:
+        text = (
+            f"Decision recorded: {DECISION_LABELS[data.action]}. Status now {receipt.status.value}"
+        )
+        if (
+            receipt.approvals_required > len(receipt.approvals)
+            and data.action is DecisionAction.APPROVE
+        ):
             text += f" ({len(receipt.approvals)} of {receipt.approvals_required} approvals)"
-        return Redirect(back, status_code=HTTP_303_SEE_OTHER, cookies=[session.flash_cookie(request, "ok", text + ".")])
+        return Redirect(
+            back,
+            status_code=HTTP_303_SEE_OTHER,
+            cookies=[session.flash_cookie(request, "ok", text + ".")],
+        )
 
 
 async def read_form_fields(request: Request) -> Any:

@@ -94,9 +94,13 @@ def check_csrf(request: Request, form: Any) -> None:
     cookie = request.cookies.get(CSRF_COOKIE, "")
     field = form.get(CSRF_FIELD) if form is not None else None
     if not cookie or not isinstance(field, str) or not field:
-        raise PermissionDeniedException("the form's CSRF token is missing; reload the page and try again")
+        raise PermissionDeniedException(
+            "the form's CSRF token is missing; reload the page and try again"
+        )
     if not hmac.compare_digest(cookie.encode(), field.encode()):
-        raise PermissionDeniedException("the form's CSRF token does not match; reload the page and try again")
+        raise PermissionDeniedException(
+            "the form's CSRF token does not match; reload the page and try again"
+        )
 
 
 def may_decide(principal: Principal) -> bool:

@@ -41,5 +41,7 @@ def _in_running_loop() -> bool:
 
 
 if _in_running_loop():
-    raise RuntimeError("run migrations from synchronous code (or in a thread), not inside an event loop")
+    raise RuntimeError(
+        "run migrations from synchronous code (or in a thread), not inside an event loop"
+    )
 asyncio.run(_run_async())

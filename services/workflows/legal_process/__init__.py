@@ -1,3 +1,1 @@
 """One ``LegalProcessWorkflow`` per request, id = the request id."""
-
-TASK_QUEUE = "writ-legal-process"

@@ -12,8 +12,8 @@ import contextlib
 import datetime as dt
 import hashlib
 import smtplib
-from email.message import EmailMessage
 from collections.abc import Iterator
+from email.message import EmailMessage
 from typing import Any
 
 import msgspec
@@ -29,24 +29,31 @@ from contracts.collection import (
     PackageRequest,
     ProductionPackage,
 )
-from contracts.process import LegalProcess
-from contracts.workflow import AgencyNotice, Assessment, CustomerNotice, LegalProcessInput, StatusChange
-from services.platform.settings import Settings
-from services.register.repository import Register
-from services.workflows.decisions.determine import determine
-from services.workflows.decisions.policy import Policy, timing
-from services.workflows.delivery.mail import send_production_notice
-from services.workflows.delivery.package import ProductionConflict, build_production_package
-from services.workflows.delivery.records import CollectedFileError
-from services.workflows.delivery.webhook import (
+from contracts.legal_process import LegalProcess
+from contracts.workflow import (
+    AgencyNotice,
+    Assessment,
+    CustomerNotice,
+    LegalProcessInput,
+    StatusChange,
+)
+from services.carrier.collector import collect, delete_collection
+from services.carrier.contacts import customer_contacts
+from services.carrier.facts import target_facts
+from services.decisions.determine import determine
+from services.decisions.policy import Policy, timing
+from services.delivery.mail import send_production_notice
+from services.delivery.package import ProductionConflict, build_production_package
+from services.delivery.records import CollectedFileError
+from services.delivery.webhook import (
     UnsafeWebhookUrl,
     deliver_webhook,
     presign_production,
     production_ready_payload,
     webhook_delivery_id,
 )
-from services.workflows.lake.collection import collect, delete_collection, target_facts
-from services.workflows.lake.contacts import customer_contacts
+from services.platform.settings import Settings
+from services.register.repository import Register
 
 log = structlog.get_logger(__name__)
 
@@ -68,10 +75,16 @@ class LegalProcessActivities:
     def assess(self, arg: LegalProcessInput) -> Assessment:
         """The machine determination over the carrier's facts about the targets."""
         process = arg.process
-        facts = target_facts(process.targets, process.period, self.settings) if process.targets else None
+        facts = (
+            target_facts(process.targets, process.period, self.settings)
+            if process.targets
+            else None
+        )
         # The scheduled time is the server's clock (skipped in tests), fixed per attempt.
         now = activity.info().current_attempt_scheduled_time
-        return Assessment(determination=determine(process, self.policy, now, facts), timing=timing(self.policy))
+        return Assessment(
+            determination=determine(process, self.policy, now, facts), timing=timing(self.policy)
+        )
 
     @activity.defn(name="collect_records")
     def collect_records(self, request: CollectionRequest) -> CollectionResult:
@@ -86,7 +99,12 @@ class LegalProcessActivities:
         """Resume from the last heartbeat: a retried scan skips the targets already done."""
         details = activity.info().heartbeat_details
         with _business_failures():
-            return collect(request, self.settings, heartbeat=activity.heartbeat, resume=details[0] if details else None)
+            return collect(
+                request,
+                self.settings,
+                heartbeat=activity.heartbeat,
+                resume=details[0] if details else None,
+            )
 
     @activity.defn(name="release_preservation")
     def release_preservation(self, notice: CustomerNotice) -> None:
@@ -108,18 +126,27 @@ class LegalProcessActivities:
         package = request.package
         agency = await self.register.get_agency(request.agency_id)
         if agency is None:
-            raise ApplicationError(f"agency {request.agency_id} is not registered", type="UnknownAgency", non_retryable=True)
+            raise ApplicationError(
+                f"agency {request.agency_id} is not registered",
+                type="UnknownAgency",
+                non_retryable=True,
+            )
         row = await self.register.get_legal_process(request.request_id)
         process = row["process"]
-        await self.register.set_production(request.request_id, package.archive_key or package.manifest_key, actor="writ")
+        await self.register.set_production(
+            request.request_id, package.archive_key or package.manifest_key, actor="writ"
+        )
         await self.register.record_disclosure(
             {
                 "id": f"{request.request_id}:production",
                 "request_id": request.request_id,
                 "agency_id": request.agency_id,
-                "categories": sorted({f.name.rsplit(".", 1)[0] for f in package.files if f.name.endswith(".csv")}),
+                "categories": sorted(
+                    {f.name.rsplit(".", 1)[0] for f in package.files if f.name.endswith(".csv")}
+                ),
                 "targets": [t["value"] for t in process["targets"]],
-                "authority": f"{process['process_type']} {process['case_number']} ({process['issuer_name']})",
+                "authority": f"{process['process_type']} {process['case_number']} "
+                f"({process['issuer_name']})",
                 "record_count": package.total_records,
                 "manifest_sha256": package.manifest_sha256,
                 "disclosed_at": dt.datetime.now(dt.UTC),
@@ -128,18 +155,24 @@ class LegalProcessActivities:
         )
         activity.heartbeat("recorded")
         officer_email = process["requester"].get("officer_email")
-        if officer_email and not await self.register.has_event(request.request_id, "officer_notified"):
+        if officer_email and not await self.register.has_event(
+            request.request_id, "officer_notified"
+        ):
             message_id = await asyncio.to_thread(
                 send_production_notice,
                 self.settings,
                 officer_email,
                 request.request_id,
                 agency["name"],
-                f"GET {self.settings.api_base_url}/v1/legal-processes/{request.request_id}/production "
+                f"GET "
+                f"{self.settings.api_base_url}/v1/legal-processes/{request.request_id}/production "
                 "with your agency's bearer token.",
             )
             await self.register.audit(
-                request_id=request.request_id, actor="writ", action="officer_notified", detail={"message_id": message_id}
+                request_id=request.request_id,
+                actor="writ",
+                action="officer_notified",
+                detail={"message_id": message_id},
             )
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
@@ -174,7 +207,9 @@ class LegalProcessActivities:
         except UnsafeWebhookUrl as exc:
             raise ApplicationError(str(exc), type="UnsafeWebhookUrl", non_retryable=True) from exc
         await self.register.audit(
-            request_id=request.request_id, actor="writ", action="webhook_acknowledged",
+            request_id=request.request_id,
+            actor="writ",
+            action="webhook_acknowledged",
             detail={"status": status, "attempt": activity.info().attempt},
         )
         return True
@@ -185,7 +220,9 @@ class LegalProcessActivities:
         records; each account is marked done in the audit log, so a retry skips it."""
         row = await self.register.get_legal_process(notice.request_id)
         process = msgspec.convert(row["process"], LegalProcess)
-        contacts = await asyncio.to_thread(customer_contacts, process.targets, process.period, self.settings)
+        contacts = await asyncio.to_thread(
+            customer_contacts, process.targets, process.period, self.settings
+        )
         for account_id, email in sorted(contacts.items()):
             done = f"customer_notified:{account_id}"
             if await self.register.has_event(notice.request_id, done):
@@ -196,14 +233,23 @@ class LegalProcessActivities:
                 subject=f"Legal process concerning your account ({notice.request_id})",
                 message_id=f"<customer-notice.{notice.request_id}.{account_id}@writ>",
                 body=(
-                    f"We received legal process ({process.process_type.value.replace('_', ' ')}) from "
-                    f"{process.requester.agency_name or 'a government agency'}, issued by {process.issuer_name} "
-                    f"on {process.issued_on.isoformat()}, concerning records of your account {account_id}.\n\n"
-                    f"{notice.reason}.\n\nQuote reference {notice.request_id} in any reply to our legal team."
+                    f"We received legal process "
+                    f"({process.process_type.value.replace('_', ' ')}) from "
+                    f"{process.requester.agency_name or 'a government agency'}, issued by "
+                    f"{process.issuer_name} "
+                    f"on {process.issued_on.isoformat()}, concerning records of your account "
+                    f"{account_id}.\n\n"
+                    f"{notice.reason}.\n\nQuote reference {notice.request_id} in any reply to "
+                    f"our legal team."
                 ),
             )
             await asyncio.to_thread(_send, self.settings, message)
-            await self.register.audit(request_id=notice.request_id, actor="writ", action=done, detail={"reason": notice.reason})
+            await self.register.audit(
+                request_id=notice.request_id,
+                actor="writ",
+                action=done,
+                detail={"reason": notice.reason},
+            )
 
     @activity.defn(name="notify_agency")
     async def notify_agency(self, notice: AgencyNotice) -> None:
@@ -223,7 +269,12 @@ class LegalProcessActivities:
             body=notice.body,
         )
         await asyncio.to_thread(_send, self.settings, message)
-        await self.register.audit(request_id=notice.request_id, actor="writ", action=done, detail={"subject": notice.subject})
+        await self.register.audit(
+            request_id=notice.request_id,
+            actor="writ",
+            action=done,
+            detail={"subject": notice.subject},
+        )
 
     def all(self) -> list[Any]:
         return [
@@ -250,7 +301,9 @@ def _business_failures() -> Iterator[None]:
         raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
 
 
-def _mail(settings: Settings, *, to_address: str, subject: str, message_id: str, body: str) -> EmailMessage:
+def _mail(
+    settings: Settings, *, to_address: str, subject: str, message_id: str, body: str
+) -> EmailMessage:
     """A plain automated notice with a Message-ID that is the same on every retry."""
     message = EmailMessage()
     message["From"] = settings.mail_from
@@ -265,4 +318,3 @@ def _mail(settings: Settings, *, to_address: str, subject: str, message_id: str,
 def _send(settings: Settings, message: EmailMessage) -> None:
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
         smtp.send_message(message)
-

@@ -17,7 +17,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from contracts.enums import Status
-from contracts.process import LegalProcess
+from contracts.legal_process import LegalProcess
 from contracts.workflow import LegalProcessInput
 from services.register.repository import Register
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
@@ -41,7 +41,11 @@ async def ensure_started(client: Client, task_queue: str, process: LegalProcess)
 
 
 async def resume_orphaned_intakes(
-    client: Client, register: Register, task_queue: str, *, older_than: dt.timedelta = dt.timedelta(minutes=1)
+    client: Client,
+    register: Register,
+    task_queue: str,
+    *,
+    older_than: dt.timedelta = dt.timedelta(minutes=1),
 ) -> int:
     """Start the workflow of every request still ``received`` a while after intake."""
     cutoff = dt.datetime.now(dt.UTC) - older_than

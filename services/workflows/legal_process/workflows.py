@@ -1,4 +1,4 @@
-"""``LegalProcessWorkflow``: the durable life of one request (DESIGN §5).
+"""``LegalProcessWorkflow``: the durable life of one request (docs/architecture.md §5).
 
 Deterministic: no I/O, no clock but ``workflow.now()``. The machine's legal
 determination arrives from the ``assess`` activity (it needs the policy file and the
@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
         Role,
         Status,
     )
-    from contracts.process import LegalProcess, Period
+    from contracts.legal_process import LegalProcess, Period
     from contracts.workflow import (
         AgencyNotice,
         AgencyResponse,
@@ -40,8 +40,8 @@ with workflow.unsafe.imports_passed_through():
         CallbackVerification,
         CaseState,
         CustomerNotice,
-        DecisionReceipt,
         Deadlines,
+        DecisionReceipt,
         ExtensionRequest,
         LegalProcessInput,
         RequesterVerification,
@@ -53,7 +53,10 @@ with workflow.unsafe.imports_passed_through():
     from services.workflows import search_attributes as sa
 
 SYSTEM = "writ"
-QUICK = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30))}
+QUICK = {
+    "start_to_close_timeout": timedelta(seconds=60),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
+}
 LONG_SCAN = {
     "start_to_close_timeout": timedelta(hours=2),
     "heartbeat_timeout": timedelta(minutes=2),
@@ -130,7 +133,9 @@ class LegalProcessWorkflow:
         await self._set_status(Status.RECEIVED, "taken in")
         try:
             if not await self._verify_requester(process):
-                await self._finish(Status.REJECTED, Outcome.REJECTED, "requester could not be verified")
+                await self._finish(
+                    Status.REJECTED, Outcome.REJECTED, "requester could not be verified"
+                )
                 return self.state()
             self._assessment = await workflow.execute_activity(
                 "assess", arg, result_type=Assessment, **QUICK
@@ -144,30 +149,45 @@ class LegalProcessWorkflow:
                 Disposition.REDIRECT,
                 Disposition.REJECT,
             ):
-                status = Status.REDIRECTED if determination.disposition is Disposition.REDIRECT else Status.REJECTED
-                await self._finish(status, determination.terminal_outcome, "determined by rule", determination)
+                status = (
+                    Status.REDIRECTED
+                    if determination.disposition is Disposition.REDIRECT
+                    else Status.REJECTED
+                )
+                await self._finish(
+                    status, determination.terminal_outcome, "determined by rule", determination
+                )
                 return self.state()
 
             if determination.disposition is Disposition.PRESERVE:
                 await self._preserve(process, determination)
                 return self.state()
 
-            needs_review = determination.human_review_required or determination.disposition is Disposition.MANUAL
+            needs_review = (
+                determination.human_review_required
+                or determination.disposition is Disposition.MANUAL
+            )
             if needs_review:
                 # Before the status is visible, so a decision sent the moment the queue shows
                 # the request is accepted rather than refused as unexpected.
                 self._awaiting = "review"
-            await self._set_status(Status.IN_REVIEW, "machine determination recorded", determination=determination)
+            await self._set_status(
+                Status.IN_REVIEW, "machine determination recorded", determination=determination
+            )
             if needs_review:
                 await self._await_review(process, determination)
             else:
                 self._approvals = ["policy:auto-approval"]
                 self._approved_categories = list(determination.allowed_categories)
                 self._decision = DecisionAction.APPROVE
-                await self._set_status(Status.APPROVED, "auto-approved by policy: lowest-risk class")
+                await self._set_status(
+                    Status.APPROVED, "auto-approved by policy: lowest-risk class"
+                )
 
             if self._rejection is not None:
-                reason = self._rejection.reason_code.value if self._rejection.reason_code else "other"
+                reason = (
+                    self._rejection.reason_code.value if self._rejection.reason_code else "other"
+                )
                 await self._finish(
                     Status.REJECTED,
                     Outcome.REJECTED,
@@ -182,7 +202,9 @@ class LegalProcessWorkflow:
             if determination.disposition is Disposition.REDIRECT:
                 # A redirect legal had to confirm (e.g. EU-held data): approval confirms it;
                 # nothing is collected without a "proceed" determination.
-                await self._finish(Status.REDIRECTED, Outcome.REDIRECTED, "redirect confirmed by review")
+                await self._finish(
+                    Status.REDIRECTED, Outcome.REDIRECTED, "redirect confirmed by review"
+                )
                 return self.state()
             if determination.disposition is Disposition.REJECT:
                 await self._finish(Status.REJECTED, Outcome.REJECTED, "refusal confirmed by review")
@@ -204,20 +226,27 @@ class LegalProcessWorkflow:
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
         requester = process.requester
-        # DESIGN §5: agency registered, officer known, email domain the agency's own.
+        # docs/architecture.md §5: agency registered, officer known, email domain the agency's own.
         needs_check = not (
-            requester.agency_registered and requester.email_domain_verified and requester.officer_known
+            requester.agency_registered
+            and requester.email_domain_verified
+            and requester.officer_known
         )
         needs_callback = process.process_type is ProcessType.EMERGENCY_REQUEST and (
             process.emergency is None or not process.emergency.callback_verified_by
         )
         if not needs_check and not needs_callback:
             return True
-        await self._set_status(Status.VERIFYING, "requester not verified" if needs_check else "call-back to the agency required")
+        await self._set_status(
+            Status.VERIFYING,
+            "requester not verified" if needs_check else "call-back to the agency required",
+        )
         self._awaiting = "verification"
         await self._wait(
-            lambda: (not needs_check or self._requester_verified is not None)
-            and (not needs_callback or self._callback is not None)
+            lambda: (
+                (not needs_check or self._requester_verified is not None)
+                and (not needs_callback or self._callback is not None)
+            )
         )
         self._awaiting = ""
         return self._requester_verified is not False
@@ -227,8 +256,10 @@ class LegalProcessWorkflow:
         while self._decision not in (DecisionAction.APPROVE, DecisionAction.REJECT):
             deadline = self._next_deadline(process)
             timed_out = not await self._wait(
-                lambda: self._decision in (DecisionAction.APPROVE, DecisionAction.REJECT)
-                or self._decision is DecisionAction.ASK_AGENCY,
+                lambda: (
+                    self._decision in (DecisionAction.APPROVE, DecisionAction.REJECT)
+                    or self._decision is DecisionAction.ASK_AGENCY
+                ),
                 until=deadline,
             )
             if timed_out:
@@ -239,12 +270,18 @@ class LegalProcessWorkflow:
         self._awaiting = ""
 
     async def _await_agency(self) -> None:
-        self._clarification_due_at = workflow.now() + timedelta(days=self._timing.clarification_timeout_days)
+        self._clarification_due_at = workflow.now() + timedelta(
+            days=self._timing.clarification_timeout_days
+        )
         answered = await self._wait(lambda: self._answered, until=self._clarification_due_at)
         self._clarification_due_at = None
         self._decision = None
         self._awaiting = "review"
-        detail = "agency answered the clarification" if answered else "clarification not answered in time"
+        detail = (
+            "agency answered the clarification"
+            if answered
+            else "clarification not answered in time"
+        )
         if not answered:
             self._escalated = True
         await self._set_status(Status.IN_REVIEW, detail, escalated=self._escalated)
@@ -258,7 +295,9 @@ class LegalProcessWorkflow:
             return overdue_at
         return None
 
-    def _deadline_times(self, process: LegalProcess) -> tuple[dt.datetime | None, dt.datetime | None]:
+    def _deadline_times(
+        self, process: LegalProcess
+    ) -> tuple[dt.datetime | None, dt.datetime | None]:
         if process.process_type is ProcessType.EMERGENCY_REQUEST:
             sla = process.received_at + timedelta(minutes=self._timing.emergency_sla_minutes)
             return sla, sla
@@ -272,18 +311,27 @@ class LegalProcessWorkflow:
         now = workflow.now()
         if overdue_at is not None and now >= overdue_at and not self._overdue:
             self._overdue = self._escalated = True
-            await self._set_status(self._status, "return date passed without a decision", escalated=True, overdue=True)
+            await self._set_status(
+                self._status, "return date passed without a decision", escalated=True, overdue=True
+            )
         elif escalate_at is not None and now >= escalate_at and not self._escalated:
             self._escalated = True
-            await self._set_status(self._status, "return date near without a decision", escalated=True)
+            await self._set_status(
+                self._status, "return date near without a decision", escalated=True
+            )
 
     async def _produce(self, process: LegalProcess, determination: Determination) -> None:
         # Notice is due now, or once a §2705(b) order with an end date lapses.
-        notice_allowed = determination.customer_notice_allowed or determination.notice_barred_until is not None
+        notice_allowed = (
+            determination.customer_notice_allowed or determination.notice_barred_until is not None
+        )
         if notice_allowed and determination.objection_window_days:
             # Civil process: the customer hears first and may object before anything leaves.
             await self._notify_customer(process, "civil process: objection window opened")
-            await self._wait(lambda: False, until=workflow.now() + timedelta(days=determination.objection_window_days))
+            await self._wait(
+                lambda: False,
+                until=workflow.now() + timedelta(days=determination.objection_window_days),
+            )
             notice_allowed = False
 
         period = determination.period or process.period
@@ -310,7 +358,9 @@ class LegalProcessWorkflow:
             **LONG_SCAN,
         )
         if collection.total_rows == 0:
-            await self._finish(Status.CLOSED, Outcome.NO_DATA, "no records held for the approved scope")
+            await self._finish(
+                Status.CLOSED, Outcome.NO_DATA, "no records held for the approved scope"
+            )
             return
 
         await self._set_status(Status.DELIVERING, "packaging the production")
@@ -319,7 +369,8 @@ class LegalProcessWorkflow:
             PackageRequest(
                 request_id=process.request_id,
                 collection=collection,
-                authority=f"{process.process_type.value} issued by {process.issuer_name} ({process.jurisdiction}), case {process.case_number}",
+                authority=f"{process.process_type.value} issued by {process.issuer_name} "
+                f"({process.jurisdiction}), case {process.case_number}",
                 agency_name=process.requester.agency_name,
                 certified_on=workflow.now().date(),
             ),
@@ -329,13 +380,19 @@ class LegalProcessWorkflow:
         self._production_key = package.archive_key or package.manifest_key
         await workflow.execute_activity(
             "deliver_production",
-            DeliveryRequest(request_id=process.request_id, agency_id=process.requester.agency_id, package=package),
+            DeliveryRequest(
+                request_id=process.request_id,
+                agency_id=process.requester.agency_id,
+                package=package,
+            ),
             result_type=DeliveryReceipt,
             **DELIVERY,
         )
-        partial = any(not d.allowed for d in determination.targets) or any(
-            t.rows == 0 for t in collection.targets
-        ) or bool(determination.denied_categories)
+        partial = (
+            any(not d.allowed for d in determination.targets)
+            or any(t.rows == 0 for t in collection.targets)
+            or bool(determination.denied_categories)
+        )
         self._outcome = Outcome.PARTIALLY_PRODUCED if partial else Outcome.PRODUCED
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
 
@@ -343,7 +400,9 @@ class LegalProcessWorkflow:
             await self._customer_notice_after_ndo(process, determination)
         await self._finish(Status.CLOSED, self._outcome, "closed after delivery")
 
-    async def _customer_notice_after_ndo(self, process: LegalProcess, determination: Determination) -> None:
+    async def _customer_notice_after_ndo(
+        self, process: LegalProcess, determination: Determination
+    ) -> None:
         """Notice goes out now, or the day after a §2705(b) order with an end date lapses;
         an indefinite order makes ``customer_notice_allowed`` false and never reaches here."""
         if determination.notice_barred_until is not None:
@@ -356,27 +415,40 @@ class LegalProcessWorkflow:
         )
 
     async def _preserve(self, process: LegalProcess, determination: Determination) -> None:
-        period = determination.period or process.period or Period(start=process.issued_on, end=process.issued_on)
+        period = (
+            determination.period
+            or process.period
+            or Period(start=process.issued_on, end=process.issued_on)
+        )
         await workflow.execute_activity(
             "preserve_records",
             CollectionRequest(
                 request_id=process.request_id,
-                targets=[d.target for d in determination.targets if d.allowed] or list(process.targets),
+                targets=[d.target for d in determination.targets if d.allowed]
+                or list(process.targets),
                 categories=list(determination.allowed_categories) or list(process.categories),
                 period=period,
             ),
             result_type=CollectionResult,
             **LONG_SCAN,
         )
-        self._preservation_expires_at = workflow.now() + timedelta(days=self._timing.preservation_days)
-        await self._set_status(Status.PRESERVED, "records preserved under 18 U.S.C. §2703(f)", outcome=Outcome.PRESERVED)
+        self._preservation_expires_at = workflow.now() + timedelta(
+            days=self._timing.preservation_days
+        )
+        await self._set_status(
+            Status.PRESERVED,
+            "records preserved under 18 U.S.C. §2703(f)",
+            outcome=Outcome.PRESERVED,
+        )
         self._outcome = Outcome.PRESERVED
         reminded_for: dt.datetime | None = None
         while True:
             expires_at = self._preservation_expires_at
             remind_at = expires_at - timedelta(days=self._timing.preservation_reminder_days)
             if reminded_for != expires_at and workflow.now() < remind_at:
-                extended = await self._wait(lambda e=expires_at: self._preservation_expires_at != e, until=remind_at)
+                extended = await self._wait(
+                    lambda e=expires_at: self._preservation_expires_at != e, until=remind_at
+                )
                 if extended:
                     continue
             if reminded_for != expires_at:
@@ -385,25 +457,34 @@ class LegalProcessWorkflow:
                     "notify_agency",
                     AgencyNotice(
                         request_id=process.request_id,
-                        subject=f"Preservation {process.request_id} expires {expires_at.date().isoformat()}",
+                        subject=f"Preservation {process.request_id} expires "
+                        f"{expires_at.date().isoformat()}",
                         body="The preserved records will be released on that date unless extended "
                         "(one 90-day extension, 18 U.S.C. §2703(f)(2)) or followed by process.",
                     ),
                     **QUICK,
                 )
-            extended = await self._wait(lambda e=expires_at: self._preservation_expires_at != e, until=expires_at)
+            extended = await self._wait(
+                lambda e=expires_at: self._preservation_expires_at != e, until=expires_at
+            )
             if not extended:
                 break
-        await workflow.execute_activity("release_preservation", CustomerNotice(request_id=process.request_id), **QUICK)
-        await self._finish(Status.RELEASED, Outcome.PRESERVED, "preservation period ended; snapshot released")
+        await workflow.execute_activity(
+            "release_preservation", CustomerNotice(request_id=process.request_id), **QUICK
+        )
+        await self._finish(
+            Status.RELEASED, Outcome.PRESERVED, "preservation period ended; snapshot released"
+        )
 
     # -- plumbing ------------------------------------------------------------------------
 
     async def _wait(self, condition, until: dt.datetime | None = None) -> bool:
-        """Wait for ``condition`` (or a withdrawal) until ``until``; True when the condition held."""
+        """Wait for ``condition`` (or a withdrawal) until ``until``; True if the condition held."""
         timeout = None if until is None else max(until - workflow.now(), timedelta(0))
         try:
-            await workflow.wait_condition(lambda: self._withdrawal is not None or condition(), timeout=timeout)
+            await workflow.wait_condition(
+                lambda: self._withdrawal is not None or condition(), timeout=timeout
+            )
         except TimeoutError:
             return False
         if self._withdrawal is not None:
@@ -448,7 +529,9 @@ class LegalProcessWorkflow:
     ) -> None:
         self._outcome = outcome
         self._awaiting = ""
-        await self._set_status(status, detail, outcome=outcome, determination=determination, actor=actor)
+        await self._set_status(
+            status, detail, outcome=outcome, determination=determination, actor=actor
+        )
 
     def _raise_if_withdrawn(self) -> None:
         if self._withdrawal is not None:
@@ -464,7 +547,11 @@ class LegalProcessWorkflow:
             self._approvals.append(decision.reviewer)
             self._narrow_approval(decision)
             if len(self._approvals) >= self._approvals_required():
-                await self._set_status(Status.APPROVED, f"approved by {', '.join(self._approvals)}", actor=decision.reviewer)
+                await self._set_status(
+                    Status.APPROVED,
+                    f"approved by {', '.join(self._approvals)}",
+                    actor=decision.reviewer,
+                )
                 self._decision = DecisionAction.APPROVE
             else:
                 await self._set_status(
@@ -479,13 +566,18 @@ class LegalProcessWorkflow:
         elif decision.action is DecisionAction.ASK_AGENCY:
             self._question = decision.question
             self._awaiting = "agency"
-            await self._set_status(Status.AWAITING_AGENCY, "clarification asked of the agency", actor=decision.reviewer)
+            await self._set_status(
+                Status.AWAITING_AGENCY, "clarification asked of the agency", actor=decision.reviewer
+            )
             self._decision = DecisionAction.ASK_AGENCY
         elif decision.action is DecisionAction.ESCALATE_TO_LEGAL:
             self._legal_required = True
             self._escalated = True
             await self._set_status(
-                Status.IN_REVIEW, f"escalated to legal: {decision.note}", actor=decision.reviewer, escalated=True
+                Status.IN_REVIEW,
+                f"escalated to legal: {decision.note}",
+                actor=decision.reviewer,
+                escalated=True,
             )
         return self._receipt()
 
@@ -497,7 +589,9 @@ class LegalProcessWorkflow:
         self._approved_categories = list(current)
         if decision.targets is not None:
             self._approved_targets = [
-                t for t in decision.targets if self._approved_targets is None or t in self._approved_targets
+                t
+                for t in decision.targets
+                if self._approved_targets is None or t in self._approved_targets
             ]
 
     @decide.validator
@@ -515,7 +609,10 @@ class LegalProcessWorkflow:
             if decision.categories is not None:
                 widened = set(decision.categories) - set(self._allowed_categories())
                 if widened:
-                    raise ValueError("approval cannot widen the scope the law allows: " + ", ".join(sorted(widened)))
+                    raise ValueError(
+                        "approval cannot widen the scope the law allows: "
+                        + ", ".join(sorted(widened))
+                    )
             if decision.targets is not None:
                 known = {d.target.value for d in self._determination().targets if d.allowed}
                 unknown = set(decision.targets) - known
@@ -531,7 +628,12 @@ class LegalProcessWorkflow:
         self._answered = True
         await workflow.execute_activity(
             "record_status",
-            StatusChange(request_id=self._process.request_id, status=self._status, actor=response.responder, detail="agency response received"),
+            StatusChange(
+                request_id=self._process.request_id,
+                status=self._status,
+                actor=response.responder,
+                detail="agency response received",
+            ),
             **QUICK,
         )
         return self._receipt()
@@ -557,7 +659,11 @@ class LegalProcessWorkflow:
     async def extend(self, request: ExtensionRequest) -> DecisionReceipt:
         self._extensions_used += 1
         self._preservation_expires_at += timedelta(days=self._timing.preservation_extension_days)
-        await self._set_status(Status.EXTENDED, f"preservation extended to {self._preservation_expires_at.date().isoformat()}", actor=request.requested_by)
+        await self._set_status(
+            Status.EXTENDED,
+            f"preservation extended to {self._preservation_expires_at.date().isoformat()}",
+            actor=request.requested_by,
+        )
         return self._receipt()
 
     @extend.validator
@@ -616,7 +722,11 @@ class LegalProcessWorkflow:
         )
 
     def _determination(self) -> Determination:
-        return self._assessment.determination if self._assessment else Determination(disposition=Disposition.MANUAL)
+        return (
+            self._assessment.determination
+            if self._assessment
+            else Determination(disposition=Disposition.MANUAL)
+        )
 
     def _allowed_categories(self) -> list[DataCategory]:
         return list(self._determination().allowed_categories)
@@ -626,5 +736,7 @@ class LegalProcessWorkflow:
 
     def _receipt(self) -> DecisionReceipt:
         return DecisionReceipt(
-            status=self._status, approvals=list(self._approvals), approvals_required=self._approvals_required()
+            status=self._status,
+            approvals=list(self._approvals),
+            approvals_required=self._approvals_required(),
         )

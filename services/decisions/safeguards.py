@@ -1,0 +1,96 @@
+"""Safeguards that do not depend on the process type's reach: who asked, whether we have
+seen it before, and the extra care emergency and content disclosure demand."""
+
+from __future__ import annotations
+
+from contracts.determination import Flag
+from contracts.enums import DataCategory, ProcessType
+from contracts.legal_process import Requester
+from services.decisions import authorities as law
+from services.decisions.draft import Case, Draft
+
+FOUR_EYES = 2
+
+
+def unverified_facts(requester: Requester) -> list[str]:
+    """What intake could not establish about the requester (empty when verified)."""
+    checks = {
+        "agency not in the registry": requester.agency_registered,
+        "officer not known to the registry": requester.officer_known,
+        "email domain does not match the agency": requester.email_domain_verified,
+    }
+    return [problem for problem, passed in checks.items() if not passed]
+
+
+def check_requester(case: Case, draft: Draft) -> None:
+    problems = unverified_facts(case.process.requester)
+    if not problems:
+        return
+    draft.flag(Flag.UNVERIFIED_REQUESTER)
+    draft.because(
+        "unverified_requester",
+        f"requester not verified ({'; '.join(problems)}):"
+        " a person verifies before anything proceeds",
+        law.POLICY_VERIFICATION,
+    )
+
+
+def check_duplicate(case: Case, draft: Draft) -> None:
+    original = case.process.duplicate_of
+    if not original:
+        return
+    draft.flag(Flag.DUPLICATE)
+    draft.because(
+        "duplicate",
+        f"same agency, case number and targets as request {original}:"
+        " linked to it, not processed twice",
+        law.POLICY_DUPLICATES,
+    )
+
+
+def emergency_safeguards(case: Case, draft: Draft) -> None:
+    process = case.process
+    if draft.ended or process.process_type is not ProcessType.EMERGENCY_REQUEST:
+        return
+    draft.approvals = max(draft.approvals, FOUR_EYES)
+    draft.because(
+        "four_eyes_emergency",
+        "emergency disclosure needs two different approvers",
+        law.POLICY_FOUR_EYES,
+    )
+    emergency = process.emergency
+    if emergency is None or not emergency.nature_of_danger.strip():
+        draft.because(
+            "emergency_facts_missing",
+            "no facts are given for the danger of death or serious physical injury: ask the agency",
+            law.EMERGENCY_RECORDS,
+        )
+    if emergency is None or not emergency.callback_verified_by:
+        draft.flag(Flag.CALLBACK_UNVERIFIED)
+        draft.because(
+            "callback_required",
+            "call the agency back on its published number before anything is disclosed",
+            law.POLICY_VERIFICATION,
+        )
+    if DataCategory.CONTENT in draft.allowed:
+        draft.because(
+            "emergency_content",
+            "content goes only if the emergency requires its disclosure without delay",
+            law.EMERGENCY_CONTENT,
+        )
+    draft.because(
+        "follow_up_process",
+        "ask the agency for follow-up legal process covering what is disclosed",
+        law.EMERGENCY_RECORDS,
+    )
+
+
+def content_safeguards(case: Case, draft: Draft) -> None:
+    if DataCategory.CONTENT not in draft.allowed:
+        return
+    draft.approvals = max(draft.approvals, FOUR_EYES)
+    draft.because(
+        "four_eyes_content",
+        "content disclosure needs two different approvers",
+        law.POLICY_FOUR_EYES,
+    )
