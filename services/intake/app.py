@@ -13,13 +13,13 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.types import ASGIApp, Receive, Scope, Send
 from temporalio.client import Client
 
 from services.intake.agencies.controllers import AgencyController
+from services.intake.apidocs import docs_asset, render_plugins
 from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
 from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_processes.controllers import LegalProcessController
@@ -97,6 +97,7 @@ def create_app(
             healthz,
             readyz,
             metrics,
+            docs_asset,
             LegalProcessController,
             ReviewController,
             AgencyController,
@@ -119,7 +120,7 @@ def create_app(
             version="1.0.0",
             description=API_DESCRIPTION,
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=render_plugins(),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")

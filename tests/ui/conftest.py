@@ -7,8 +7,10 @@ import re
 
 import pytest
 
+from services.stack.servers import free_port
 from tests.e2e.conftest import lake, worker  # noqa: F401  (fixtures shared with the e2e suite)
 from tests.support import submission, submit, wait_for_status
+from tests.ui.browser import QuietServer
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -48,3 +50,13 @@ async def in_review(api, agency, worker, lake) -> str:  # noqa: F811
     request_id = created.json()["id"]
     await wait_for_status(api, agency["headers"], request_id, {"in_review"})
     return request_id
+
+
+@pytest.fixture
+async def served(service_settings, register, temporal_env, s3):
+    """The app over real HTTP on a free port; yields its base URL."""
+    from services.intake.app import create_app
+
+    app = create_app(service_settings, register=register, temporal=temporal_env.client, s3=s3)
+    async with QuietServer(app, free_port()) as url:
+        yield url

@@ -1,70 +1,18 @@
 """The review UI in real headless Chromium: sign in, find the request in the queue, read
 the determination, approve, and watch the request close.
-
-The app is served over real HTTP by uvicorn running in the test's own event loop, built
-exactly as the ``api`` fixture builds it, so the register and the Temporal client are used
-on the loop they belong to; Playwright's async API drives the browser from that loop too."""
+(the server and browser plumbing is in ``tests/ui/browser.py``)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from pathlib import Path
 
 import pytest
 
-from services.stack.servers import free_port
 from tests.support import wait_for_status
+from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.ui.conftest import token_of
 
 pytestmark = pytest.mark.slow
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-class _QuietServer:
-    """uvicorn without its signal handlers (pytest owns the process's signals)."""
-
-    def __init__(self, app, port: int) -> None:
-        import uvicorn
-
-        class Server(uvicorn.Server):
-            @contextlib.contextmanager
-            def capture_signals(self):
-                yield
-
-        self.server = Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="on", log_level="warning")
-        )
-        self.url = f"http://127.0.0.1:{port}"
-
-    async def __aenter__(self) -> str:
-        self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
-            if self.task.done():
-                self.task.result()
-            await asyncio.sleep(0.05)
-        return self.url
-
-    async def __aexit__(self, *exc) -> None:
-        self.server.should_exit = True
-        await asyncio.wait_for(self.task, timeout=10)
-
-
-@pytest.fixture
-async def served(service_settings, register, temporal_env, s3):
-    from services.intake.app import create_app
-
-    app = create_app(service_settings, register=register, temporal=temporal_env.client, s3=s3)
-    async with _QuietServer(app, free_port()) as url:
-        yield url
 
 
 async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, served, tmp_path):
