@@ -6,19 +6,72 @@ import base64
 import re
 from pathlib import Path
 
+import kubernetes_validate
 import msgspec
+import pytest
 import yaml
 
 from services.platform.settings import Settings, load_settings
 from services.workflows.search_attributes import CLI_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
+# The oldest Kubernetes release the manifests are written for (docs/operations.md).
+KUBERNETES_VERSION = "1.31.0"
 KUBERNETES = ROOT / "infra" / "kubernetes"
 SETTING_NAMES = {f"WRIT_{field.name.upper()}" for field in msgspec.structs.fields(Settings)}
 
 
 def manifest(name: str) -> list[dict]:
     return [doc for doc in yaml.safe_load_all((KUBERNETES / name).read_text()) if doc]
+
+
+def rendered() -> list[dict]:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("infra_render", ROOT / "infra" / "render.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.render()
+
+
+def test_every_rendered_object_is_valid_kubernetes() -> None:
+    """Each object, as `kubectl apply -k` would send it, against the API server's own
+    schemas (strict: an unknown or misplaced field fails, as a typo in a manifest should)."""
+    objects = rendered() + manifest("secret.example.yaml")
+    kinds = sorted(f"{o['kind']}/{o['metadata']['name']}" for o in objects)
+    assert "HorizontalPodAutoscaler/writ-worker" in kinds and "Deployment/writ-api" in kinds
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        if obj["kind"] != "Secret":
+            assert obj["metadata"]["namespace"] == "writ"
+            assert obj["metadata"]["labels"]["app.kubernetes.io/part-of"] == "writ"
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        pytest.param(lambda d: d["spec"].update(replicas="two"), id="wrong-type"),
+        pytest.param(
+            lambda d: d["spec"]["template"]["spec"].update(restartPolcy="Always"), id="typo"
+        ),
+        pytest.param(lambda d: d["spec"].pop("selector"), id="missing-required"),
+    ],
+)
+def test_a_broken_manifest_fails_validation(break_it) -> None:
+    api = next(
+        o for o in rendered() if o["metadata"]["name"] == "writ-api" and o["kind"] == "Deployment"
+    )
+    break_it(api)
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(api, KUBERNETES_VERSION, strict=True)
+
+
+def test_images_are_set_by_the_kustomization() -> None:
+    for obj in rendered():
+        for container in (
+            obj.get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
+        ):
+            assert container["image"] == "registry.example.com/writ:0.1.0"
 
 
 def test_every_manifest_variable_is_a_setting_and_production_settings_load() -> None:
@@ -42,6 +95,9 @@ def test_deployments_run_writ_with_the_settings_and_probes() -> None:
     worker = manifest("worker-deployment.yaml")[0]
     migrate = manifest("migrate-job.yaml")[0]
     assert api["spec"]["replicas"] == 2
+    assert "replicas" not in worker["spec"], "the HPA owns the worker count"
+    hpa = manifest("worker-hpa.yaml")[0]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == worker["metadata"]["name"]
     api_container = api["spec"]["template"]["spec"]["containers"][0]
     assert api_container["args"] == ["writ", "api"]
     assert api_container["readinessProbe"]["httpGet"]["path"] == "/readyz"
