@@ -26,6 +26,17 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
+    # A secured Temporal (a cluster with TLS or mTLS, or Temporal Cloud). TLS is on when
+    # ``temporal_tls`` is true or any file below is set; PEM files. The CA verifies the
+    # server (empty: the system's roots); cert + key identify this process (mTLS); the
+    # server name overrides the host name the certificate must carry.
+    temporal_tls: bool = False
+    temporal_tls_ca_file: str = ""
+    temporal_tls_cert_file: str = ""
+    temporal_tls_key_file: str = ""
+    temporal_tls_server_name: str = ""
+    # Temporal Cloud API key (sent as a bearer token; implies TLS).
+    temporal_api_key: str = ""
     task_queue: str = "writ-legal-process"
     # 32 bytes, base64. Encrypts every Temporal payload (AES-GCM) so history holds no plaintext.
     payload_key: str = ""
@@ -80,6 +91,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return key
 
     @property
+    def temporal_tls_enabled(self) -> bool:
+        return bool(
+            self.temporal_tls
+            or self.temporal_tls_ca_file
+            or self.temporal_tls_cert_file
+            or self.temporal_tls_key_file
+            or self.temporal_api_key
+        )
+
+    @property
     def api_base_url(self) -> str:
         return self.public_base_url or f"http://{self.api_host}:{self.api_port}"
 
@@ -93,6 +114,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if raw is not None:
             values[field.name] = raw
     settings = msgspec.convert(values, Settings, strict=False)
+    if bool(settings.temporal_tls_cert_file) != bool(settings.temporal_tls_key_file):
+        raise ValueError(
+            "WRIT_TEMPORAL_TLS_CERT_FILE and WRIT_TEMPORAL_TLS_KEY_FILE go together (mTLS)"
+        )
     if settings.mode == "production" and not settings.jwks_url:
         raise ValueError(
             "production mode verifies tokens against WRIT_JWKS_URL; HS256 is local only"

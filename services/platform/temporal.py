@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -26,6 +27,7 @@ from temporalio.converter import (
     JSONPlainPayloadConverter,
     PayloadCodec,
 )
+from temporalio.service import TLSConfig
 
 from services.platform.settings import Settings
 
@@ -112,9 +114,39 @@ def data_converter(settings: Settings) -> DataConverter:
     )
 
 
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """The client's TLS set-up from settings: False for a plaintext server (the local dev
+    server), True for TLS with the system's roots, or a ``TLSConfig`` with the files read."""
+    if not settings.temporal_tls_enabled:
+        return False
+
+    def read(path: str) -> bytes | None:
+        if not path:
+            return None
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"cannot read Temporal TLS file {path}: {exc.strerror}") from exc
+
+    ca = read(settings.temporal_tls_ca_file)
+    cert = read(settings.temporal_tls_cert_file)
+    key = read(settings.temporal_tls_key_file)
+    if not (ca or cert or settings.temporal_tls_server_name):
+        return True
+    return TLSConfig(
+        server_root_ca_cert=ca,
+        client_cert=cert,
+        client_private_key=key,
+        domain=settings.temporal_tls_server_name or None,
+    )
+
+
 async def connect(settings: Settings) -> Client:
+    """Every process (API, worker, CLI) reaches Temporal through here."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        tls=tls_config(settings),
+        api_key=settings.temporal_api_key or None,
     )
