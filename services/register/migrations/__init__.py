@@ -28,3 +28,7 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
 
 def upgrade_url(database_url_async: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url_async), revision)
+
+
+def downgrade_url(database_url_async: str, revision: str = "base") -> None:
+    command.downgrade(alembic_config(database_url_async), revision)
