@@ -38,6 +38,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Temporal Cloud API key (sent as a bearer token; implies TLS).
     temporal_api_key: str = ""
     task_queue: str = "writ-legal-process"
+    # host:port where ``writ worker`` serves the Temporal SDK's Prometheus metrics; empty: off.
+    worker_metrics_address: str = ""
     # 32 bytes, base64. Encrypts every Temporal payload (AES-GCM) so history holds no plaintext.
     payload_key: str = ""
 

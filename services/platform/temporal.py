@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +27,14 @@ from temporalio.converter import (
     EncodingPayloadConverter,
     JSONPlainPayloadConverter,
     PayloadCodec,
+)
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    PrometheusConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
 )
 from temporalio.service import TLSConfig
 
@@ -141,12 +150,32 @@ def tls_config(settings: Settings) -> TLSConfig | bool:
     )
 
 
-async def connect(settings: Settings) -> Client:
-    """Every process (API, worker, CLI) reaches Temporal through here."""
+@functools.cache
+def temporal_runtime(metrics_address: str = "") -> Runtime:
+    """The SDK's Rust core, logging through Python's ``logging`` (so through structlog: JSON
+    off a terminal, redacted) rather than printing its own lines to stderr; and, for the
+    worker, serving the SDK's Prometheus metrics (workflow and activity counts, latencies,
+    task-queue polls) on ``metrics_address``. One runtime per process and address."""
+    return Runtime(
+        telemetry=TelemetryConfig(
+            logging=LoggingConfig(
+                filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+            ),
+            metrics=PrometheusConfig(bind_address=metrics_address) if metrics_address else None,
+        )
+    )
+
+
+async def connect(settings: Settings, *, serve_metrics: bool = False) -> Client:
+    """Every process (API, worker, CLI) reaches Temporal through here. Only the worker
+    passes ``serve_metrics`` (one process may bind ``WRIT_WORKER_METRICS_ADDRESS``)."""
+    metrics_address = settings.worker_metrics_address if serve_metrics else ""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         tls=tls_config(settings),
         api_key=settings.temporal_api_key or None,
+        runtime=temporal_runtime(metrics_address),
     )

@@ -48,7 +48,7 @@ async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     configure_logging()
     register = Register(create_engine(settings.database_url_async))
-    client = await connect(settings)
+    client = await connect(settings, serve_metrics=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
