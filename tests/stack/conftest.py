@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from writ_up_process import distinct_free_ports
+
+from services.stack.launch import distinct_free_ports
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 import pytest
-from writ_up_process import clean_environment, up_command
 
 from services.platform.settings import Settings, load_settings
 from services.stack.datadir import DataDir, DataDirError, StackLock, load_or_create_payload_key
+from services.stack.launch import clean_environment, up_command
 from services.stack.servers import PortInUse, ensure_ports_free, free_port
 from services.stack.stack import StackConfig, settings_environment, stack_settings
 

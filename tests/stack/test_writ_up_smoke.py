@@ -12,16 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from writ_up_process import (
-    clean_environment,
-    kill_leftovers,
-    processes_mentioning,
-    stop_process,
-    up_command,
-)
 
 from services.intake.auth.tokens import mint_local_token
 from services.platform.settings import Settings
+from services.stack.launch import clean_environment, up_command
+from tests.stack.writ_up_process import kill_leftovers, processes_mentioning, stop_process
 
 AGENCY_ID = "raleigh-pd"
 

@@ -1,0 +1,119 @@
+"""An embedded stack for a benchmark run: ``writ up`` on free ports in a temporary
+directory, the tokens its default local settings accept, the RSS of its processes, and a
+clean stop. Every benchmark measures its baseline and its workload on the same stack."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from services.intake.auth.tokens import mint_local_token
+from services.platform.settings import Settings
+from services.stack.launch import clean_environment, distinct_free_ports, up_command
+
+AGENCY = {
+    "id": "bench-pd",
+    "name": "Benchmark Police Department",
+    "jurisdiction": "US-NC",
+    "email_domains": ["bench-pd.gov"],
+    "callback_number": "+1 919 555 0199",
+    "officers": [{"name": "Casey Bench", "email": "c.bench@bench-pd.gov"}],
+}
+
+
+class EmbeddedStack:
+    def __init__(self, keep: Path | None = None) -> None:
+        self.ports = distinct_free_ports()
+        self._tmp = None if keep else tempfile.TemporaryDirectory(prefix="writ-bench-")
+        self.data_dir = keep or Path(self._tmp.name) / "writ"
+        self.api = f"http://127.0.0.1:{self.ports['--api-port']}"
+        self.temporal_address = f"127.0.0.1:{self.ports['--temporal-port']}"
+        self.output = self.data_dir.parent / "writ-up.out"
+        self.settings = Settings(
+            data_dir=str(self.data_dir),
+            api_port=self.ports["--api-port"],
+            temporal_address=self.temporal_address,
+            s3_endpoint=f"http://127.0.0.1:{self.ports['--s3-port']}",
+        )
+
+    def __enter__(self) -> EmbeddedStack:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.output, "ab") as out:
+            self.proc = subprocess.Popen(
+                up_command(self.data_dir, self.ports, "--headless"),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=clean_environment(),
+                start_new_session=True,
+            )
+        began = time.monotonic()
+        while time.monotonic() - began < 300:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"writ up exited:\n{self.output.read_text()}")
+            try:
+                ready = httpx.get(f"{self.api}/readyz", timeout=2).status_code == 200
+            except httpx.TransportError:
+                ready = False
+            if ready and "Writ is up" in self.output.read_text(errors="replace"):
+                print(f"stack: up in {time.monotonic() - began:.1f} s ({self.data_dir})")
+                return self
+            time.sleep(0.5)
+        raise RuntimeError(f"writ up not ready after 300 s:\n{self.output.read_text()}")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def token(self, role: str, subject: str, agency_id: str | None = None) -> str:
+        return mint_local_token(
+            self.settings, subject=subject, roles=[role], agency_id=agency_id, ttl_seconds=7200
+        )
+
+    def register_agency(self) -> dict:
+        admin = self.token("admin", "bench-admin")
+        response = httpx.post(
+            f"{self.api}/v1/agencies",
+            headers={"Authorization": f"Bearer {admin}"},
+            json=AGENCY,
+            timeout=30,
+        )
+        if response.status_code not in (201, 409):
+            raise RuntimeError(f"agency registration failed: {response.text}")
+        return AGENCY
+
+    def child_pids(self) -> dict[str, int]:
+        state = json.loads((self.data_dir / "stack.json").read_text())
+        return {name: child["pid"] for name, child in state["children"].items()}
+
+    def rss_mib(self) -> dict[str, float]:
+        """Resident memory of each child, MiB (from /proc; 0 for one that is gone)."""
+        sizes = {}
+        for name, pid in self.child_pids().items():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                sizes[name] = 0.0
+                continue
+            kib = next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
+            )
+            sizes[name] = round(kib / 1024, 1)
+        return sizes
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]

@@ -1,0 +1,192 @@
+"""Intake throughput against what the Temporal server allows, measured side by side.
+
+    .venv/bin/python bench/intake.py [--requests 600] [--concurrency 16]
+
+One run, one embedded stack (``writ up`` on free ports, a temporary data directory):
+
+1. **baseline** — a bare client in this process starts ``--requests`` workflows of a
+   type no worker runs, ``--concurrency`` at a time: the rate the server accepts starts;
+2. **intake** — a separate load-generator process (this script with ``--generate``)
+   submits the same number of basic-subscriber-information subpoenas through the API
+   (JWT, multipart with a small signed PDF, distinct case numbers), the same number at a
+   time: validation, the PDF to S3, the register write and the workflow start;
+3. prints both rates, the ratio, p50/p99 latency, errors, and the RSS of the API and the
+   worker after the load.
+
+Loopback only, bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.embedded import AGENCY, EmbeddedStack, percentile  # noqa: E402
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def subpoena(case_number: str) -> dict:
+    officer = AGENCY["officers"][0]
+    return {
+        "process_type": "subpoena",
+        "issuer": {"kind": "state", "name": "Wake County Superior Court", "jurisdiction": "US-NC"},
+        "issued_on": "2026-11-02",
+        "officer": {"name": officer["name"], "email": officer["email"]},
+        "case_number": case_number,
+        "targets": [{"kind": "telephone_number", "value": "(919) 555-0100"}],
+        "categories": ["subscriber_info"],
+        "date_range": {"start": "2026-08-01", "end": "2026-10-31"},
+    }
+
+
+async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[float], int]:
+    """Run ``one(i)`` ``count`` times, ``concurrency`` at a time: (seconds, latencies, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    queue = iter(range(count))
+
+    async def lane() -> None:
+        nonlocal errors
+        for i in queue:
+            began = time.perf_counter()
+            try:
+                await one(i)
+            except Exception as exc:  # a benchmark counts failures rather than stopping
+                errors += 1
+                if errors <= 3:
+                    print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+                continue
+            latencies.append(time.perf_counter() - began)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return time.perf_counter() - began, latencies, errors
+
+
+async def baseline(address: str, count: int, concurrency: int) -> dict:
+    from temporalio.client import Client
+
+    client = await Client.connect(address)
+    queue = f"bench-no-worker-{uuid.uuid4().hex[:8]}"
+    ids = [f"bench-noop-{uuid.uuid4().hex}" for _ in range(count)]
+
+    async def start(i: int) -> None:
+        await client.start_workflow(
+            "BenchNoop", id=ids[i], task_queue=queue, execution_timeout=timedelta(minutes=30)
+        )
+
+    seconds, latencies, errors = await _timed_pool(count, concurrency, start)
+
+    async def terminate(i: int) -> None:
+        await client.get_workflow_handle(ids[i]).terminate("benchmark over")
+
+    await _timed_pool(count, concurrency, terminate)
+    return summary("bare start_workflow", count, seconds, latencies, errors)
+
+
+async def generate(api: str, token: str, count: int, concurrency: int) -> dict:
+    import httpx
+
+    run = uuid.uuid4().hex[:8]
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as http:
+
+        async def submit(i: int) -> None:
+            response = await http.post(
+                "/v1/legal-processes",
+                headers={"Authorization": f"Bearer {token}"},
+                files={
+                    "metadata": (
+                        None,
+                        json.dumps(subpoena(f"BENCH-{run}-{i}")),
+                        "application/json",
+                    ),
+                    "document": ("subpoena.pdf", PDF, "application/pdf"),
+                },
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
+
+        seconds, latencies, errors = await _timed_pool(count, concurrency, submit)
+    return summary("intake submissions", count, seconds, latencies, errors)
+
+
+def summary(what: str, count: int, seconds: float, latencies: list[float], errors: int) -> dict:
+    return {
+        "what": what,
+        "count": count,
+        "seconds": round(seconds, 2),
+        "per_second": round(len(latencies) / seconds, 1) if seconds else 0.0,
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "errors": errors,
+    }
+
+
+def show(result: dict) -> None:
+    print(
+        f"{result['what']:>22}: {result['per_second']:7.1f}/s  "
+        f"p50 {result['p50_ms']:7.1f} ms  p99 {result['p99_ms']:7.1f} ms  "
+        f"errors {result['errors']}  ({result['count']} in {result['seconds']} s)"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--token", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.generate:
+        result = asyncio.run(generate(args.api, args.token, args.requests, args.concurrency))
+        print(json.dumps(result))
+        return 0
+
+    with EmbeddedStack() as stack:
+        stack.register_agency()
+        officer = AGENCY["officers"][0]["email"]
+        token = stack.token("agency", officer, agency_id=AGENCY["id"])
+        # Warm both paths (connections, JIT-free but cold caches), then measure.
+        asyncio.run(baseline(stack.temporal_address, 20, 4))
+        warm = [sys.executable, __file__, "--generate", "--api", stack.api, "--token", token]
+        subprocess.run(
+            [*warm, "--requests", "20", "--concurrency", "4"], check=True, capture_output=True
+        )
+
+        base = asyncio.run(baseline(stack.temporal_address, args.requests, args.concurrency))
+        generator = subprocess.run(
+            [*warm, "--requests", str(args.requests), "--concurrency", str(args.concurrency)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        intake = json.loads(generator.stdout.strip().splitlines()[-1])
+        rss = stack.rss_mib()
+
+    print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback")
+    show(base)
+    show(intake)
+    ratio = intake["per_second"] / base["per_second"] if base["per_second"] else 0.0
+    print(f"{'ratio':>22}: {ratio:.1%} of the bare start rate (goal >= 80 %, p99 < 100 ms)")
+    print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
