@@ -28,7 +28,8 @@ AGENCY = {
 
 
 class EmbeddedStack:
-    def __init__(self, keep: Path | None = None) -> None:
+    def __init__(self, keep: Path | None = None, environment: dict[str, str] | None = None) -> None:
+        self.environment = environment or {}
         self.ports = distinct_free_ports()
         self._tmp = None if keep else tempfile.TemporaryDirectory(prefix="writ-bench-")
         self.data_dir = keep or Path(self._tmp.name) / "writ"
@@ -49,7 +50,7 @@ class EmbeddedStack:
                 up_command(self.data_dir, self.ports, "--headless"),
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env=clean_environment(),
+                env=clean_environment() | self.environment,
                 start_new_session=True,
             )
         began = time.monotonic()

@@ -97,10 +97,12 @@ async def baseline(address: str, count: int, concurrency: int) -> dict:
     return summary("bare start_workflow", count, seconds, latencies, errors)
 
 
-async def generate(api: str, token: str, count: int, concurrency: int) -> dict:
+async def generate(
+    api: str, token: str, count: int, concurrency: int, case_prefix: str = ""
+) -> dict:
     import httpx
 
-    run = uuid.uuid4().hex[:8]
+    case_prefix = case_prefix or f"BENCH-{uuid.uuid4().hex[:8]}"
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as http:
 
@@ -111,7 +113,7 @@ async def generate(api: str, token: str, count: int, concurrency: int) -> dict:
                 files={
                     "metadata": (
                         None,
-                        json.dumps(subpoena(f"BENCH-{run}-{i}")),
+                        json.dumps(subpoena(f"{case_prefix}-{i}")),
                         "application/json",
                     ),
                     "document": ("subpoena.pdf", PDF, "application/pdf"),
@@ -151,10 +153,13 @@ def main() -> int:
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
+    parser.add_argument("--case-prefix", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.generate:
-        result = asyncio.run(generate(args.api, args.token, args.requests, args.concurrency))
+        result = asyncio.run(
+            generate(args.api, args.token, args.requests, args.concurrency, args.case_prefix)
+        )
         print(json.dumps(result))
         return 0
 

@@ -1,0 +1,186 @@
+"""The whole pipeline against a no-op workflow with as many activities, side by side.
+
+    .venv/bin/python bench/pipeline.py [--requests 100] [--concurrency 8]
+
+One run, one embedded stack (``writ up`` on free ports, a temporary data directory, the
+policy's domicile set to North Carolina so the Raleigh subpoenas are auto-approvable):
+
+1. one auto-approved basic-subscriber-information subpoena for the demo lake's planted
+   number is run to ``closed``, and the activities its history scheduled are counted;
+2. **baseline** — this process runs a worker for ``BenchNoopSteps`` (``bench/noop.py``)
+   with the real worker's activity slots, and completes ``--requests`` workflows of that
+   many no-op activities, ``--concurrency`` started at a time;
+3. **pipeline** — the load generator (``bench/intake.py --generate``) submits as many
+   subpoenas through the API, and the run waits until the register shows every one
+   finished: collected from the lake, packaged, delivered, the customer notified, closed;
+4. prints both rates, the ratio (goal >= 50 %), the requests' p50/p99 from receipt to
+   closed, the ones that did not close, and the RSS of the API and the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.embedded import AGENCY, EmbeddedStack, percentile  # noqa: E402
+from bench.intake import show  # noqa: E402
+
+FINISHED = ("closed", "rejected", "redirected", "withdrawn", "released", "delivered")
+# The real worker's activity slots (services/workflows/worker.py).
+ACTIVITY_SLOTS = 16
+
+
+def finished(register: Path, prefix: str) -> list[tuple[str, str, str]]:
+    """(status, received_at, updated_at) of the run's requests that have finished."""
+    with sqlite3.connect(f"file:{register}?mode=ro", uri=True, timeout=30) as db:
+        return db.execute(
+            "SELECT status, received_at, updated_at FROM legal_processes "
+            f"WHERE case_number LIKE ? AND status IN ({','.join('?' * len(FINISHED))})",
+            (f"{prefix}%", *FINISHED),
+        ).fetchall()
+
+
+def _seconds(start: str, end: str) -> float:
+    from datetime import datetime
+
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def wait_finished(register: Path, prefix: str, count: int, timeout: float) -> list:
+    began = time.monotonic()
+    rows: list = []
+    while time.monotonic() - began < timeout:
+        rows = finished(register, prefix)
+        if len(rows) >= count:
+            break
+        time.sleep(0.5)
+    return rows
+
+
+async def activities_per_request(stack: EmbeddedStack, prefix: str) -> int:
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.client import Client
+
+    with sqlite3.connect(f"file:{stack.data_dir / 'register.db'}?mode=ro", uri=True) as db:
+        (request_id,) = db.execute(
+            "SELECT id FROM legal_processes WHERE case_number LIKE ?", (f"{prefix}%",)
+        ).fetchone()
+    client = await Client.connect(stack.temporal_address)
+    history = await client.get_workflow_handle(request_id).fetch_history()
+    scheduled = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    return sum(1 for event in history.events if event.event_type == scheduled)
+
+
+async def baseline(address: str, steps: int, count: int, concurrency: int) -> dict:
+    from temporalio.client import Client
+    from temporalio.worker import Worker
+
+    from bench.intake import _timed_pool, summary
+    from bench.noop import NoopSteps, noop_step
+
+    client = await Client.connect(address)
+    queue = f"bench-noop-{uuid.uuid4().hex[:8]}"
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[NoopSteps],
+        activities=[noop_step],
+        max_concurrent_activities=ACTIVITY_SLOTS,
+    ):
+
+        async def run(i: int) -> None:
+            await client.execute_workflow(
+                NoopSteps.run, steps, id=f"bench-noop-{uuid.uuid4().hex}", task_queue=queue
+            )
+
+        seconds, latencies, errors = await _timed_pool(count, concurrency, run)
+    return summary(f"no-op x{steps} activities", count, seconds, latencies, errors)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for closing")
+    args = parser.parse_args()
+    intake = Path(__file__).with_name("intake.py")
+
+    policy_dir = tempfile.TemporaryDirectory(prefix="writ-bench-policy-")
+    policy = Path(policy_dir.name) / "policy.json"
+    policy.write_text(json.dumps({"domicile_state": "US-NC"}))
+    with EmbeddedStack(environment={"WRIT_POLICY_FILE": str(policy)}) as stack:
+        stack.register_agency()
+        token = stack.token("agency", AGENCY["officers"][0]["email"], agency_id=AGENCY["id"])
+        register = stack.data_dir / "register.db"
+        generator = [sys.executable, str(intake), "--generate", "--api", stack.api]
+        generator += ["--token", token]
+
+        probe = f"BENCH-probe-{uuid.uuid4().hex[:6]}"
+        subprocess.run(
+            [*generator, "--requests", "1", "--concurrency", "1", "--case-prefix", probe],
+            check=True,
+            capture_output=True,
+        )
+        rows = wait_finished(register, probe, 1, 120)
+        if not rows or rows[0][0] != "closed":
+            print(f"the probe request did not close: {rows}", file=sys.stderr)
+            return 1
+        steps = asyncio.run(activities_per_request(stack, probe))
+        print(f"one auto-approved request ran {steps} activities")
+
+        base = asyncio.run(baseline(stack.temporal_address, steps, args.requests, args.concurrency))
+
+        prefix = f"BENCH-run-{uuid.uuid4().hex[:6]}"
+        began = time.monotonic()
+        submitted = subprocess.run(
+            [
+                *generator,
+                "--requests",
+                str(args.requests),
+                "--concurrency",
+                str(args.concurrency),
+                "--case-prefix",
+                prefix,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        intake_result = json.loads(submitted.stdout.strip().splitlines()[-1])
+        rows = wait_finished(register, prefix, args.requests, args.timeout)
+        seconds = time.monotonic() - began
+        rss = stack.rss_mib()
+
+    closed = [r for r in rows if r[0] == "closed"]
+    latencies = [_seconds(r[1], r[2]) for r in closed]
+    pipeline = {
+        "what": "pipeline to closed",
+        "count": args.requests,
+        "seconds": round(seconds, 2),
+        "per_second": round(len(closed) / seconds, 2),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "errors": args.requests - len(closed) + intake_result["errors"],
+    }
+    policy_dir.cleanup()
+    print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback")
+    show(base)
+    show(pipeline)
+    ratio = pipeline["per_second"] / base["per_second"] if base["per_second"] else 0.0
+    print(f"{'ratio':>22}: {ratio:.1%} of the no-op baseline (goal >= 50 %)")
+    print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
