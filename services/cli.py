@@ -116,8 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     mailsink.set_defaults(func=_cmd_mailsink)
 
     from services.carrier.synthetic.cli import add_lake_commands
+    from services.delivery.verification import add_verify_command
 
     add_lake_commands(sub)
+    add_verify_command(sub)
     return parser
 
 

@@ -51,6 +51,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     productions_bucket: str = "writ-productions"
     lake_bucket: str = "writ-carrier-lake"
     production_retention_days: int = 365
+    # Ed25519 key that signs every production's manifest (base64 of the 32-byte private key;
+    # `writ up` makes one in the data directory). Previous public keys, as a JWKS file,
+    # stay published after a rotation so older productions keep verifying.
+    production_signing_key: str = ""
+    production_previous_keys_file: str = ""
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
