@@ -176,6 +176,28 @@ class Migration(WritProcess):
         return self.proc is not None and self.proc.poll() == 0
 
 
+class RestartBudget:
+    """Backoff for restarting a crashed stateless child (the API, the worker): 1, 2, 4 … 30 s,
+    and at most ``limit`` restarts within ``window`` seconds — a child that keeps dying
+    is a fault to show, not to hide."""
+
+    def __init__(self, limit: int = 5, window: float = 600.0, cap: float = 30.0) -> None:
+        self.limit, self.window, self.cap = limit, window, cap
+        self.restarts: dict[str, list[float]] = {}
+
+    def next_delay(self, name: str, now: float) -> float | None:
+        """Seconds to wait before the next restart of ``name``; None when the budget is spent."""
+        recent = [t for t in self.restarts.get(name, []) if now - t < self.window]
+        self.restarts[name] = recent
+        if len(recent) >= self.limit:
+            return None
+        recent.append(now)
+        return min(self.cap, 2.0 ** (len(recent) - 1))
+
+    def used(self, name: str) -> int:
+        return len(self.restarts.get(name, []))
+
+
 class Stack:
     def __init__(
         self,
@@ -222,6 +244,7 @@ class Stack:
         self._spawned_at: dict[str, float] = {}
         self.started_at = time.monotonic()
         self.ready_after: float | None = None
+        self.restart_budget = RestartBudget()
 
     # -- starting ---------------------------------------------------------------------
 
@@ -306,14 +329,34 @@ class Stack:
         self.say(f"s3: buckets ready: {buckets} ({time.monotonic() - began:.1f} s)")
 
     def _seed_demo_lake(self) -> None:
-        """First start only: a small synthetic carrier lake to collect from (local mode)."""
+        """First start only: a small synthetic carrier lake to collect from (local mode).
+
+        SeaweedFS answers S3 before every volume it will use is writable, so a write can
+        fail for a few seconds after it is "ready" ("volume not found"): such failures are
+        retried with backoff, and one that persists becomes one line, not a traceback."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
         from services.carrier.synthetic.demo import DEMO_NUMBER, DEMO_ROWS, seed_demo_lake
 
         if self.settings.mode != "local":
             return
-        self.signals.check()
         began = time.monotonic()
-        if seed_demo_lake(self.settings):
+        attempts = 6
+        for attempt in range(1, attempts + 1):
+            self.signals.check()
+            try:
+                seeded = seed_demo_lake(self.settings)
+                break
+            except (BotoCoreError, ClientError, OSError) as exc:
+                if attempt == attempts:
+                    raise StartupFailed(
+                        f"could not seed the demo carrier lake after {attempts} attempts: "
+                        f"{type(exc).__name__}: {exc}; see {self.seaweed.log_path}"
+                    ) from exc
+                delay = 2.0 ** (attempt - 1)
+                self.say(f"lake: S3 not ready for writes yet ({exc}); retrying in {delay:.0f} s")
+                time.sleep(delay)
+        if seeded:
             self.say(
                 f"lake: demo carrier lake generated, {DEMO_ROWS:,} call records, "
                 f"subscriber of {DEMO_NUMBER} planted ({time.monotonic() - began:.1f} s)"
@@ -333,6 +376,27 @@ class Stack:
                 if not child.running:
                     return child
             time.sleep(0.5)
+
+    def restartable(self, child: ManagedProcess) -> bool:
+        """Only the stateless Writ processes; Temporal, SeaweedFS and the mail sink hold
+        data, and one of them dying takes the stack down rather than being papered over."""
+        return child is self.api or child is self.worker
+
+    def restart(self, child: ManagedProcess, delay: float) -> None:
+        """Wait ``delay`` (still answering Ctrl-C), start ``child`` again, wait until ready."""
+        deadline = time.monotonic() + delay
+        while time.monotonic() < deadline:
+            self.signals.check()
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        child.stop()  # reap what is left of the old process group
+        self.started.remove(child)
+        self._spawn(child)
+        what = (
+            f"/readyz 200 on {self.api.base_url}"
+            if child is self.api
+            else f"polling task queue {self.settings.task_queue}"
+        )
+        self._wait_ready(child, self.config.ready_timeout, f"restarted, {what}")
 
     def state(self) -> dict[str, object]:
         return {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import msgspec
@@ -171,12 +172,31 @@ def _supervise(stack: Stack, data: DataDir) -> int:
             return 1
         data.write_state(stack.state())
         print(banner(stack), flush=True)
-        dead = stack.wait_for_exit()
-        complain(
-            f"{dead.name} exited unexpectedly with code {dead.proc.returncode}; "
-            f"see {dead.log_path}\n{log_tail(dead.log_path)}\nstopping the stack"
-        )
-        return 1
+        while True:
+            dead = stack.wait_for_exit()
+            code = dead.proc.returncode
+            exited = f"{dead.name} exited unexpectedly with code {code}; see {dead.log_path}"
+            delay = stack.restart_budget.next_delay(dead.name, time.monotonic())
+            if not stack.restartable(dead) or delay is None:
+                reason = (
+                    "it holds data and is not restarted blindly"
+                    if not stack.restartable(dead)
+                    else f"it died {stack.restart_budget.limit} times in "
+                    f"{stack.restart_budget.window / 60:.0f} minutes"
+                )
+                complain(f"{exited}\n{log_tail(dead.log_path)}\nstopping the stack: {reason}")
+                return 1
+            complain(
+                f"{exited}\n{log_tail(dead.log_path)}\nrestarting {dead.name} in {delay:.0f} s "
+                f"(restart {stack.restart_budget.used(dead.name)} of at most "
+                f"{stack.restart_budget.limit} in {stack.restart_budget.window / 60:.0f} minutes)"
+            )
+            try:
+                stack.restart(dead, delay)
+            except StartupFailed as exc:
+                complain(f"{dead.name} did not come back: {exc}\nstopping the stack")
+                return 1
+            data.write_state(stack.state())
     except StopRequested as request:
         say(f"{request.signal_name} received; stopping the stack")
         return 0

@@ -184,3 +184,47 @@ def test_writ_up_smoke(tmp_path: Path, stack_ports: dict[str, int]) -> None:
     finally:
         stop_process(stack.proc)
         kill_leftovers(data_dir)  # only after a failure: the assertions above cover success
+
+
+@pytest.mark.slow
+def test_a_crashed_api_or_worker_is_restarted(tmp_path: Path, stack_ports: dict[str, int]) -> None:
+    """SIGKILL the worker, then the API: writ up says so, starts each again with backoff,
+    and the stack keeps serving; nothing else is restarted or stopped."""
+    data_dir = tmp_path / "writ-data"
+    stack = RunningStack(data_dir, stack_ports, tmp_path / "writ-up.out")
+    try:
+        stack.wait_ready()
+        for name in ("worker", "api"):
+            before = stack.child_pids()
+            os.kill(before[name], signal.SIGKILL)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                now = stack.child_pids() if (data_dir / "stack.json").exists() else before
+                if now[name] != before[name] and alive(now[name]):
+                    break
+                assert stack.proc.poll() is None, f"writ up stopped:\n{stack.output}"
+                time.sleep(0.5)
+            else:
+                pytest.fail(f"{name} was not restarted:\n{stack.output}")
+            assert f"{name} exited unexpectedly with code -9" in stack.output
+            assert f"restarting {name} in 1 s (restart 1 of at most 5" in stack.output
+            others = {k: v for k, v in now.items() if k != name}
+            assert others == {k: v for k, v in before.items() if k != name}
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{stack.api}/readyz", timeout=5).status_code != 200:
+            assert time.monotonic() < deadline, "the restarted API never turned ready"
+            time.sleep(0.5)
+        assert stack.interrupt(timeout=60) == 0, stack.output
+    finally:
+        stop_process(stack.proc)
+        kill_leftovers(data_dir)
+
+
+def test_restart_budget_backs_off_and_runs_out() -> None:
+    from services.stack.stack import RestartBudget
+
+    budget = RestartBudget(limit=3, window=600, cap=30)
+    assert [budget.next_delay("api", t) for t in (0, 1, 2)] == [1.0, 2.0, 4.0]
+    assert budget.next_delay("api", 3) is None, "three restarts in ten minutes: give up"
+    assert budget.next_delay("worker", 3) == 1.0, "each child has its own budget"
+    assert budget.next_delay("api", 700) == 1.0, "old restarts age out of the window"
