@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -15,32 +14,16 @@ import pytest
 
 from services.intake.auth.tokens import mint_local_token
 from services.platform.settings import Settings
-from services.stack.launch import clean_environment, up_command
-from tests.stack.writ_up_process import kill_leftovers, processes_mentioning, stop_process
+from tests.stack.writ_up_process import (
+    RunningStack,
+    alive,
+    kill_leftovers,
+    minimal_pdf,
+    processes_mentioning,
+    stop_process,
+)
 
 AGENCY_ID = "raleigh-pd"
-
-
-def minimal_pdf() -> bytes:
-    """A valid one-page PDF (correct xref offsets), standing in for a signed subpoena."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
 
 
 SUBMISSION = {
@@ -54,61 +37,6 @@ SUBMISSION = {
     "date_range": {"start": "2026-09-01", "end": "2026-10-31"},
     "return_date": "2026-12-15",
 }
-
-
-class RunningStack:
-    """One ``writ up`` subprocess, its output in a file, stopped however the test ends."""
-
-    def __init__(self, data_dir: Path, ports: dict[str, int], output: Path) -> None:
-        self.data_dir = data_dir
-        self.api = f"http://127.0.0.1:{ports['--api-port']}"
-        self.output_path = output
-        with open(output, "ab") as out:
-            self.proc = subprocess.Popen(
-                up_command(data_dir, ports),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=clean_environment(),
-                start_new_session=True,  # the test signals writ up alone, as a terminal would
-            )
-
-    @property
-    def output(self) -> str:
-        return self.output_path.read_text(errors="replace")
-
-    def wait_ready(self, timeout: float = 180) -> float:
-        """Until /readyz answers 200 and writ up has said it is up (worker polling too)."""
-        began = time.monotonic()
-        while time.monotonic() - began < timeout:
-            if self.proc.poll() is not None:
-                pytest.fail(f"writ up exited with {self.proc.returncode}:\n{self.output}")
-            try:
-                ready = httpx.get(f"{self.api}/readyz", timeout=2).status_code == 200
-            except httpx.TransportError:
-                ready = False
-            if ready and "Writ is up" in self.output:
-                return time.monotonic() - began
-            time.sleep(0.25)
-        pytest.fail(f"not ready after {timeout} s:\n{self.output}")
-
-    def child_pids(self) -> dict[str, int]:
-        state = json.loads((self.data_dir / "stack.json").read_text())
-        return {name: child["pid"] for name, child in state["children"].items()}
-
-    def interrupt(self, timeout: float = 60) -> int:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"writ up still running {timeout} s after SIGINT:\n{self.output}")
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.mark.slow
