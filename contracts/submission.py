@@ -28,12 +28,19 @@ Jurisdiction = Annotated[
         examples=["US-NC"],
     ),
 ]
+# One plain address: an RFC 5322 dot-atom local part and a domain of DNS labels. No
+# display names, comments, quoted local parts, lists (``,`` ``;``) or line breaks (``$``
+# alone lets a trailing newline through): the mail layer sends to exactly what is stored,
+# so what it would refuse is refused here, at intake, naming the field.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^(?!.*\n){_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+$"
 Email = Annotated[
     str,
     Meta(
-        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
+        pattern=EMAIL_PATTERN,
         max_length=254,
-        description="An email address",
+        description="One plain email address (no display name, no list)",
         examples=["j.doe@raleighpd.gov"],
     ),
 ]
