@@ -106,3 +106,40 @@ def test_agency_token_must_name_its_agency_and_carry_no_staff_role(jwks_url):
 def test_production_mode_requires_a_jwks_url():
     with pytest.raises(ValueError, match="WRIT_JWKS_URL"):
         load_settings({"WRIT_MODE": "production"})
+
+
+# -- subjects: one person, one spelling (the four-eyes rule compares them) ----------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("alice", "alice"), ("Alice", "alice"), ("  ALICE ", "alice"), ("ａｌｉｃｅ", "alice")],
+)
+def test_subjects_are_normalised(raw, expected) -> None:
+    from services.intake.auth.tokens import normalise_subject
+
+    assert normalise_subject(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["", "   ", 42, "a\u0000b", "x" * 201])
+def test_empty_or_odd_subjects_are_refused(raw) -> None:
+    from services.intake.auth.tokens import InvalidToken, normalise_subject
+
+    with pytest.raises(InvalidToken, match="subject"):
+        normalise_subject(raw)
+
+
+def test_token_errors_say_what_is_wrong() -> None:
+    from services.intake.auth.tokens import InvalidToken, mint_local_token, verify_token
+    from services.platform.settings import Settings
+
+    settings = Settings()
+    with pytest.raises(InvalidToken, match="not a JWT"):
+        verify_token(settings, "Not enough segments")
+    forged = mint_local_token(
+        Settings(jwt_hs256_secret="someone-else"), subject="alice", roles=["reviewer"]
+    )
+    with pytest.raises(InvalidToken, match="signature does not verify"):
+        verify_token(settings, forged)
+    token = mint_local_token(settings, subject=" Alice ", roles=["reviewer"])
+    assert verify_token(settings, token).subject == "alice"

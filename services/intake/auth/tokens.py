@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import time
+import unicodedata
 import uuid
 
 import jwt
@@ -32,6 +33,24 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 class InvalidToken(Exception):
     pass
+
+
+def normalise_subject(raw: object) -> str:
+    """The person a token speaks for, in one canonical spelling.
+
+    Four-eyes rules compare subjects, so ``Alice`` and ``alice`` (or a full-width ``ａｌｉｃｅ``)
+    must be one person and an empty subject no one: NFKC, trimmed, case-folded. The identity
+    provider must guarantee that ``sub`` is stable per person and that two people never share
+    a subject up to case (docs/operations.md, "Identity provider").
+    """
+    if not isinstance(raw, str):
+        raise InvalidToken("the token's subject (sub) must be a string")
+    subject = unicodedata.normalize("NFKC", raw).strip().casefold()
+    if not subject:
+        raise InvalidToken("the token's subject (sub) is empty")
+    if len(subject) > 200 or any(unicodedata.category(c).startswith("C") for c in subject):
+        raise InvalidToken("the token's subject (sub) is not a plain identifier")
+    return subject
 
 
 @functools.cache
@@ -66,6 +85,12 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("token expired") from exc
+    except jwt.DecodeError as exc:
+        if isinstance(exc, jwt.InvalidSignatureError):  # a subclass: the token parsed
+            raise InvalidToken("token rejected: its signature does not verify") from exc
+        raise InvalidToken(
+            "not a JWT: a bearer token is three base64url parts joined by dots"
+        ) from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken(f"token rejected: {exc}") from exc
 
@@ -83,7 +108,7 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise InvalidToken("an agency token must name its agency (agency_id claim)")
     if Role.AGENCY in roles and len(roles) > 1:
         raise InvalidToken("an agency token cannot carry staff roles")
-    return Principal(subject=str(claims["sub"]), roles=roles, agency_id=agency_id)
+    return Principal(subject=normalise_subject(claims["sub"]), roles=roles, agency_id=agency_id)
 
 
 def mint_local_token(
