@@ -45,10 +45,41 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 
+# Values that are identifiers of our own (workflow and run ids, request ids, hashes) are
+# never personal data, and pattern redaction would only mangle them (a run id's digit
+# groups look like a telephone number): these keys are passed through untouched.
+ID_KEYS = frozenset(
+    {
+        "timestamp",
+        "level",
+        "logger",
+        "request_id",
+        "path",
+        "method",
+        "workflow_id",
+        "run_id",
+        "activity_id",
+        "activity_type",
+        "workflow_type",
+        "task_queue",
+        "namespace",
+        "attempt",
+        "sha256",
+        "manifest_sha256",
+        "document_sha256",
+        "message_id",
+        "delivery_id",
+    }
+)
+
 _PATTERNS = (
-    re.compile(r"\+?\d[\d\s().-]{8,}\d"),  # telephone numbers in any common format
+    # Telephone numbers in any common format, but not digit runs inside a longer token
+    # (a UUID's groups, a hex digest, a key like ``doc_5550100123``).
+    re.compile(r"(?<![\w-])[+(]?\d[\d\s().-]{8,}\d(?![\w-])"),
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # emails
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4
+    # SQL parameters that database drivers append to their error messages.
+    re.compile(r"\[parameters: .*?\](?=\s|$)", re.DOTALL),
 )
 # IPv6 has too many spellings for one regex: find candidates, let ipaddress decide.
 _IPV6_CANDIDATE = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*")
@@ -65,8 +96,12 @@ def _ipv6_or_keep(match: re.Match[str]) -> str:
 def redact_text(text: str) -> str:
     text = _IPV6_CANDIDATE.sub(_ipv6_or_keep, text)
     for pattern in _PATTERNS:
-        text = pattern.sub(REDACTED, text)
+        text = pattern.sub(_replacement(pattern), text)
     return text
+
+
+def _replacement(pattern: re.Pattern[str]) -> str:
+    return "[parameters: " + REDACTED + "]" if pattern.pattern.startswith(r"\[param") else REDACTED
 
 
 def _redact(value: Any) -> Any:
@@ -74,7 +109,11 @@ def _redact(value: Any) -> Any:
         return redact_text(value)
     if isinstance(value, dict):
         return {
-            k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _redact(v)
+            k: REDACTED
+            if str(k).lower() in SENSITIVE_KEYS
+            else v
+            if str(k).lower() in ID_KEYS
+            else _redact(v)
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
@@ -88,7 +127,7 @@ def redact_personal_data(
     for key in list(event_dict):
         if key.lower() in SENSITIVE_KEYS:
             event_dict[key] = REDACTED
-        elif key not in {"timestamp", "level", "logger", "request_id", "path", "method"}:
+        elif key.lower() not in ID_KEYS:
             event_dict[key] = _redact(event_dict[key])
     return event_dict
 

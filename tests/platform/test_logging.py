@@ -30,3 +30,30 @@ def test_sensitive_keys_and_nested_values_are_redacted(capsys):
     assert line["targets"] == REDACTED
     assert line["detail"] == {"email": REDACTED, "rows": 3}
     assert "555" not in line["note"]
+
+
+def test_our_own_identifiers_are_not_mangled():
+    """Run ids, workflow ids and digests carry digit groups that look like numbers."""
+    run_id = "01a230a5-9195-5501-00fd-4d2c9a1b2c3d"
+    digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    assert redact_text(f"run {run_id} sha {digest}") == f"run {run_id} sha {digest}"
+    assert redact_text("call (919) 555-0100, or 919.555.0100.") == (
+        f"call {REDACTED}, or {REDACTED}."
+    )
+
+
+def test_id_keys_pass_through_and_sql_parameters_never_do(capsys):
+    configure_logging(json=True)
+    log = structlog.get_logger("test")
+    log.error(
+        "activity failed",
+        run_id="01a230a5-9195-5501-00fd-4d2c9a1b2c3d",
+        workflow_id="lp_5550100919abc",
+        error="(sqlite3.IntegrityError) UNIQUE constraint failed [SQL: INSERT INTO x VALUES "
+        "(?, ?)] [parameters: ('ACDEMOHOLDER', 'Dana Demo')] (Background on this error)",
+    )
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["run_id"] == "01a230a5-9195-5501-00fd-4d2c9a1b2c3d"
+    assert line["workflow_id"] == "lp_5550100919abc"
+    assert "ACDEMOHOLDER" not in line["error"] and "Dana Demo" not in line["error"]
+    assert "[SQL: INSERT INTO x VALUES (?, ?)]" in line["error"], "the statement stays readable"
