@@ -42,6 +42,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     worker_metrics_address: str = ""
     # 32 bytes, base64. Encrypts every Temporal payload (AES-GCM) so history holds no plaintext.
     payload_key: str = ""
+    # The id written beside each payload; after a rotation the old keys stay readable:
+    # ``id:base64-key`` pairs, comma-separated (docs/runbook.md, "Rotating the payload key").
+    payload_key_id: str = "default"
+    payload_previous_keys: str = ""
 
     s3_endpoint: str = "http://127.0.0.1:8333"
     s3_region: str = "us-east-1"
@@ -96,6 +100,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         if len(key) != 32:
             raise ValueError("WRIT_PAYLOAD_KEY must be 32 bytes, base64-encoded")
         return key
+
+    @property
+    def payload_previous_key_bytes(self) -> dict[str, bytes]:
+        keys: dict[str, bytes] = {}
+        for entry in filter(None, (e.strip() for e in self.payload_previous_keys.split(","))):
+            key_id, sep, encoded = entry.partition(":")
+            try:
+                key = base64.b64decode(encoded, validate=True) if sep else b""
+            except ValueError:
+                key = b""
+            if not key_id or len(key) != 32:
+                raise ValueError(
+                    "WRIT_PAYLOAD_PREVIOUS_KEYS takes id:base64 pairs of 32-byte keys, "
+                    f"comma-separated; {key_id or entry!r} is not one"
+                )
+            if key_id == self.payload_key_id:
+                raise ValueError(f"previous payload key id {key_id!r} is the current key's id")
+            keys[key_id] = key
+        return keys
 
     @property
     def temporal_tls_enabled(self) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
@@ -108,7 +109,14 @@ class EncryptionCodec(PayloadCodec):
             cipher = self._decryptors.get(key_id)
             if cipher is None:
                 raise ValueError(f"no payload key with id {key_id!r}")
-            decoded.append(Payload.FromString(cipher.decrypt(p.data[:12], p.data[12:], None)))
+            try:
+                plaintext = cipher.decrypt(p.data[:12], p.data[12:], None)
+            except InvalidTag as exc:
+                raise ValueError(
+                    f"payload key {key_id!r} does not decrypt this payload: was the key "
+                    "replaced without a new WRIT_PAYLOAD_KEY_ID (docs/runbook.md)?"
+                ) from exc
+            decoded.append(Payload.FromString(plaintext))
         return decoded
 
     def _encrypt(self, plaintext: bytes) -> bytes:
@@ -119,7 +127,11 @@ class EncryptionCodec(PayloadCodec):
 def data_converter(settings: Settings) -> DataConverter:
     return dataclasses.replace(
         DataConverter(payload_converter_class=MsgspecPayloadConverter),
-        payload_codec=EncryptionCodec(settings.payload_key_bytes),
+        payload_codec=EncryptionCodec(
+            settings.payload_key_bytes,
+            key_id=settings.payload_key_id,
+            old_keys=settings.payload_previous_key_bytes,
+        ),
     )
 
 
