@@ -245,5 +245,5 @@ async def test_staff_decisions_leave_the_request_unchanged_when_refused(live_wor
     )
     assert response.status_code == 409, response.text
     assert "reason_code" in response.json()["detail"]
-    row = await live_world.register.get_legal_process(live_world.in_review)
-    assert row["status"] == "in_review"
+    record = await live_world.register.legal_processes.get(live_world.in_review)
+    assert record.status == "in_review"

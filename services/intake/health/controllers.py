@@ -65,7 +65,7 @@ async def readyz(request: Request) -> Response[dict]:
 )
 async def metrics(request: Request) -> str:
     """Gauges from the case register; no identifiers, only counts."""
-    counts = await request.app.state.intake.register.count_by_status()
+    counts = await request.app.state.intake.register.legal_processes.count_by_status()
     lines = [
         "# HELP writ_legal_processes Legal processes by status, type and overdue flag.",
         "# TYPE writ_legal_processes gauge",
