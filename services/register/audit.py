@@ -19,7 +19,7 @@ from services.register.tables import AUDIT_SEQ_CONSTRAINT, audit_events
 
 GENESIS_HASH = "0" * 64
 # Any constant will do: every appender on PostgreSQL takes this transaction-scoped advisory
-# lock before it reads the chain head, so appends queue instead of colliding.
+# lock before it reads the chain head.
 _PG_CHAIN_LOCK = 0x57524954  # "WRIT"
 
 
@@ -72,11 +72,19 @@ async def append(
     action: str,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """Append inside the caller's transaction (run it with ``engine.transaction``). The
-    seq primary key makes racing writers collide; the loser raises ``ConcurrentAppend`` and
-    its transaction is run again on the new head."""
+    """Append inside the caller's transaction (run it with ``engine.transaction``).
+
+    Appenders queue for the chain head: PostgreSQL's advisory lock, or SQLite's write lock
+    taken before the head is read, is held until the transaction ends, so 200 concurrent
+    writers append without a single collision. Should two still read the same head (another
+    writer outside this code), the seq primary key refuses the second; it raises
+    ``ConcurrentAppend`` and its transaction is run again on the new head."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CHAIN_LOCK)))
+    elif conn.dialect.name == "sqlite":
+        # A write that changes nothing, so that the transaction holds SQLite's write lock
+        # before it reads the head (pysqlite begins a transaction only at the first write).
+        await conn.execute(audit_events.update().where(sa.false()).values(seq=audit_events.c.seq))
     last = (
         await conn.execute(
             sa.select(audit_events.c.seq, audit_events.c.hash)

@@ -34,6 +34,28 @@ async def test_concurrent_appends_all_land_in_one_intact_chain(register):
     assert await register.audit.verify() == before + WRITERS
 
 
+async def test_two_processes_appending_at_once_share_one_chain(register, register_url):
+    """The API and the worker are two processes with an engine each on the same database."""
+    from services.register.case_register import Register
+
+    other = Register.connect(register_url)
+    request_id = f"lp_{uuid.uuid4().hex[:24]}"
+    before = await register.audit.verify()
+    try:
+        await asyncio.gather(
+            *(
+                (register if n % 2 else other).audit.record(
+                    request_id=request_id, actor="writ", action=f"step:{n}"
+                )
+                for n in range(4 * WRITERS)
+            )
+        )
+    finally:
+        await other.close()
+    assert len(await register.audit.trail(request_id)) == 4 * WRITERS
+    assert await register.audit.verify() == before + 4 * WRITERS
+
+
 async def test_concurrent_status_changes_and_appends_all_land(register):
     """Writes that append inside a larger unit of work are retried whole."""
     request_ids = [f"lp_{uuid.uuid4().hex[:24]}" for _ in range(WRITERS)]
