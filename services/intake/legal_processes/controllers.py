@@ -4,12 +4,10 @@ download."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
-from litestar.exceptions import ClientException
 from litestar.params import Parameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
@@ -29,6 +27,7 @@ from contracts.workflow import AgencyResponse, ExtensionRequest, Withdrawal
 from services.intake.auth.guards import agency_only, principal_of
 from services.intake.deps import dependencies
 from services.intake.legal_processes.access import CaseAccess
+from services.intake.legal_processes.bodies import read_document, read_submission
 from services.intake.legal_processes.docs import (
     ALREADY_RECEIVED,
     CLARIFICATION_EXAMPLES,
@@ -40,7 +39,6 @@ from services.intake.legal_processes.production import ProductionDownloads
 from services.intake.legal_processes.services import IntakeService
 from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.openapi import documented
-from services.intake.problems import Problem, decode_json, invalid_field
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 # Request ids are issued by this API ("lp_" + hex); anything else cannot name one, and is
@@ -63,35 +61,6 @@ IdempotencyKey = Annotated[
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-async def read_form(request: Request) -> Any:
-    """The multipart body, or a 400 naming the body when it cannot be parsed. Litestar's
-    parser raises a bare 400 for a broken body, a validation error for a missing boundary,
-    and lets a text part that is not in its declared charset escape as a decoding error."""
-    try:
-        return await request.form()
-    except (ClientException, UnicodeDecodeError, LookupError) as exc:
-        if isinstance(exc, ClientException) and exc.status_code != 400:
-            raise  # a body over the size limit stays a 413
-        detail = exc.detail if isinstance(exc, ClientException) else str(exc)
-        raise Problem(
-            400,
-            "malformed-multipart",
-            "The multipart body cannot be read",
-            f"body: {detail}",
-            field="body",
-        ) from exc
-
-
-async def _read_part(part: Any, field_name: str) -> bytes:
-    if part is None:
-        raise invalid_field(field_name, f"the multipart body has no `{field_name}` part")
-    if isinstance(part, UploadFile):
-        return await part.read()
-    if isinstance(part, str):
-        return part.encode()
-    return bytes(part)
 
 
 class LegalProcessController(Controller):
@@ -117,23 +86,7 @@ class LegalProcessController(Controller):
         intake_service: IntakeService,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[LegalProcessView]:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        document: bytes | None = None
-        if content_type == "multipart/form-data":
-            form = await read_form(request)
-            metadata = await _read_part(form.get("metadata"), "metadata")
-            document = await _read_part(form.get("document"), "document")
-            submission = decode_json(metadata, LegalProcessSubmission, part="metadata")
-        elif content_type == "application/json":
-            submission = decode_json(await request.body(), LegalProcessSubmission)
-        else:
-            raise Problem(
-                415,
-                "unsupported-media-type",
-                "Unsupported media type",
-                "send multipart/form-data (metadata + document) or application/json",
-                field="Content-Type",
-            )
+        submission, document = await read_submission(request)
         view, created = await intake_service.submit(
             principal_of(request), submission, document, idempotency_key, _now()
         )
@@ -147,17 +100,7 @@ class LegalProcessController(Controller):
         operation_class=documented(request_body=DOCUMENT_BODY),
     )
     async def upload_document(self, request: Request, intake_service: IntakeService) -> DocumentOut:
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "multipart/form-data":
-            raise Problem(
-                415,
-                "unsupported-media-type",
-                "Unsupported media type",
-                "send multipart/form-data with a `document` part",
-                field="Content-Type",
-            )
-        form = await read_form(request)
-        document = await _read_part(form.get("document"), "document")
+        document = await read_document(request)
         return await intake_service.store_document(principal_of(request), document)
 
     @get(

@@ -24,7 +24,7 @@ from contracts.legal_process import is_request_id
 from services.intake.auth.tokens import InvalidToken, Principal
 from services.intake.deps import dependencies
 from services.intake.legal_processes.access import CaseAccess
-from services.intake.legal_processes.controllers import read_form
+from services.intake.legal_processes.bodies import read_form
 from services.intake.legal_processes.services import IntakeService
 from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.legal_processes.views import determination_of, to_view
