@@ -76,9 +76,10 @@ async def append(
 
     Appenders queue for the chain head: PostgreSQL's advisory lock, or SQLite's write lock
     taken before the head is read, is held until the transaction ends, so 200 concurrent
-    writers append without a single collision. Should two still read the same head (another
-    writer outside this code), the seq primary key refuses the second; it raises
-    ``ConcurrentAppend`` and its transaction is run again on the new head."""
+    writers append without a single collision. Append last in a unit of work: the lock is
+    then held only until commit, and no holder waits for another lock (no deadlock). Should
+    two still read the same head (a writer outside this code), the seq primary key refuses
+    the second; it raises ``ConcurrentAppend`` and its transaction is run again."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CHAIN_LOCK)))
     elif conn.dialect.name == "sqlite":
