@@ -76,6 +76,9 @@ class ProductionPackage(msgspec.Struct, frozen=True, kw_only=True):
     archive_sha256: str = ""
     files: list[PackagedFile] = []
     total_records: int = 0
+    # The categories produced (one CSV each), as the package builder wrote them: what the
+    # CPNI disclosure log records.
+    categories: list[DataCategory] = []
 
 
 class DeliveryRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -9,10 +9,23 @@ added later needs a default.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import msgspec
 
 from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType
+
+# The one shape of a request id (Writ issues "lp_" + 24 hex digits): letters, digits, "_"
+# and "-", starting with a letter or digit, at most 64. Safe as an S3 key segment, in a
+# Message-ID and a file name (no "." so no ".." segment), and comparable by PostgreSQL
+# (no NUL). The API refuses anything else before the register sees it; delivery and
+# collection check it again before building a key from it.
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
+
+
+def is_request_id(value: str) -> bool:
+    return REQUEST_ID.fullmatch(value) is not None
 
 
 class Identifier(msgspec.Struct, frozen=True, kw_only=True):

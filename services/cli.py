@@ -55,12 +55,13 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     import asyncio
 
     from services.platform.settings import get_settings
-    from services.register.repository import AuditChainBroken, Register, create_engine
+    from services.register.audit import AuditChainBroken
+    from services.register.case_register import Register
 
     async def verify() -> int:
-        register = Register(create_engine(get_settings().database_url_async))
+        register = Register.connect(get_settings().database_url_async)
         try:
-            count = await register.verify_audit_chain()
+            count = await register.audit.verify()
         except AuditChainBroken as exc:
             print(f"TAMPERED: {exc}", file=sys.stderr)
             return 1

@@ -164,9 +164,9 @@ async def register_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
 
 @pytest.fixture(scope="session")
 async def register(register_url: str):
-    from services.register.repository import Register, create_engine
+    from services.register.case_register import Register
 
-    reg = Register(create_engine(register_url))
+    reg = Register.connect(register_url)
     yield reg
     await reg.close()
 

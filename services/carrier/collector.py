@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,7 +26,7 @@ import pyarrow.parquet as pq
 
 from contracts.collection import CollectedFile, CollectionRequest, CollectionResult, TargetOutcome
 from contracts.enums import DataCategory, IdentifierKind
-from contracts.legal_process import Identifier, Period
+from contracts.legal_process import Identifier, Period, is_request_id
 from services.carrier.holdings import (
     Assignment,
     Resolution,
@@ -48,7 +47,6 @@ from services.platform.settings import Settings
 Heartbeat = Callable[[object], None]
 
 NO_RECORDS = "no records of the approved categories during the period"
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 # How each table is found from a target's holdings.
 _BY_NUMBER = {
@@ -116,8 +114,10 @@ def unique_targets(targets: Sequence[Identifier]) -> list[Identifier]:
 
 def collection_prefix(request_id: str) -> str:
     """Where a request's collected files live; the id must be safe as one path segment."""
-    if not _SAFE_REQUEST_ID.match(request_id):
-        raise ValueError("request_id must be 1-128 characters of letters, digits, '.', '_' or '-'")
+    if not is_request_id(request_id):
+        raise ValueError(
+            "request_id must be 1-64 letters, digits, '_' or '-', starting with a letter or digit"
+        )
     return f"collections/{request_id}/"
 
 

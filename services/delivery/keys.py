@@ -6,18 +6,13 @@ request id is checked before it is used in a key so it can never climb out of it
 
 from __future__ import annotations
 
-import re
-
 from contracts.enums import DataCategory
+from contracts.legal_process import is_request_id
 
 MANIFEST_NAME = "manifest.json"
 RECORDS_NAME = "records.json"
 CERTIFICATE_NAME = "certificate.pdf"
 ARCHIVE_NAME = "production.zip"
-
-# Letters, digits and ``._-`` only, starting with a letter or digit: safe in an S3 key, a
-# Message-ID and a file name, and no ``..`` path segment can be formed from a leading dot.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
 class InvalidRequestId(ValueError):
@@ -25,7 +20,8 @@ class InvalidRequestId(ValueError):
 
 
 def checked_request_id(request_id: str) -> str:
-    if not _REQUEST_ID.fullmatch(request_id):
+    # contracts.legal_process.REQUEST_ID: safe in an S3 key, a Message-ID and a file name.
+    if not is_request_id(request_id):
         raise InvalidRequestId(f"request id {request_id!r} is not a safe identifier")
     return request_id
 

@@ -1,9 +1,11 @@
-"""The email notice to the requesting officer that a production is ready.
+"""The one way Writ sends mail: officer production notices, customer notices, agency
+notices (and later invoices) are all composed and sent here.
 
-Mail leaves our control once sent, so the notice carries no personal data: no targets,
-no records, no download link that works on its own, only the request id and how to
-fetch the package through the authenticated (and audited) route. Its Message-ID is
-derived from the request id, so a resend after a retry is recognisably the same notice.
+Every message is checked before it is built: one plain recipient address (no lists, no
+display names, no line breaks that would inject headers), header values on one line, and
+headers never folded (see ``_POLICY``). Each carries a Message-ID derived from the request
+and the step, the same on every retry, so a resend is recognisably the same message. The
+texts are in ``services/delivery/messages.py``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from services.delivery import messages
 from services.delivery.keys import checked_request_id
 from services.platform.settings import Settings
 
@@ -20,11 +23,45 @@ SMTP_TIMEOUT_SECONDS = 30.0
 # Never fold headers short of RFC 5322's hard limit: a folded Message-ID comes back with
 # leading whitespace from some parsers (CPython's among them), and then duplicates no
 # longer compare equal. Our headers are far below 998 characters.
-_NOTICE_POLICY = policy.SMTP.clone(max_line_length=998)
+_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 class InvalidMailAddress(ValueError):
     """The address could inject headers or is not an address; retrying will not help."""
+
+
+class InvalidMailHeader(ValueError):
+    """A header value would break onto a second line (header injection); not retryable."""
+
+
+def compose(
+    settings: Settings, *, to_address: str, subject: str, message_id: str, body: str
+) -> EmailMessage:
+    """A plain automated message, checked (see the module docstring)."""
+    _require_plain_address(to_address)
+    for name, value in (("Subject", subject), ("Message-ID", message_id)):
+        _require_one_line(name, value)
+    message = EmailMessage(policy=_POLICY)
+    message["From"] = settings.mail_from
+    message["To"] = to_address
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = message_id
+    # Tells mail systems not to auto-reply or forward as a person's mail (RFC 3834).
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
+
+
+def send(settings: Settings, message: EmailMessage) -> str:
+    """Hand the message to the SMTP relay; returns its Message-ID. SMTP errors propagate
+    (retryable)."""
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        smtp.send_message(message)
+    return str(message["Message-ID"])
+
+
+# -- the officer's production notice ---------------------------------------------------------
 
 
 def production_notice_message_id(request_id: str, mail_from: str) -> str:
@@ -35,45 +72,62 @@ def production_notice_message_id(request_id: str, mail_from: str) -> str:
 def compose_production_notice(
     settings: Settings, to_address: str, request_id: str, agency_name: str, download_hint: str
 ) -> EmailMessage:
-    _require_plain_address(to_address)
-    message = EmailMessage(policy=_NOTICE_POLICY)
-    message["From"] = settings.mail_from
-    message["To"] = to_address
-    message["Subject"] = f"Production ready for legal process {checked_request_id(request_id)}"
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = production_notice_message_id(request_id, settings.mail_from)
-    # Tells mail systems not to auto-reply or forward as a person's mail (RFC 3834).
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_notice_text(request_id, agency_name, download_hint))
-    return message
+    text = messages.production_notice(checked_request_id(request_id), agency_name, download_hint)
+    return compose(
+        settings,
+        to_address=to_address,
+        subject=text.subject,
+        message_id=production_notice_message_id(request_id, settings.mail_from),
+        body=text.body,
+    )
 
 
 def send_production_notice(
     settings: Settings, to_address: str, request_id: str, agency_name: str, download_hint: str
 ) -> str:
-    """Send the notice; returns its Message-ID. SMTP errors propagate (retryable)."""
-    message = compose_production_notice(
-        settings, to_address, request_id, agency_name, download_hint
+    """Send the notice; returns its Message-ID."""
+    return send(
+        settings,
+        compose_production_notice(settings, to_address, request_id, agency_name, download_hint),
     )
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        smtp.send_message(message)
-    return str(message["Message-ID"])
 
 
-def _notice_text(request_id: str, agency_name: str, download_hint: str) -> str:
-    greeting = f"To {agency_name}," if agency_name.strip() else "Hello,"
-    return (
-        f"{greeting}\n\n"
-        f"The production for legal process {request_id} is ready.\n\n"
-        f"How to download it:\n{download_hint}\n\n"
-        "The package contains a manifest with the SHA-256 digest of every file and a "
-        "records custodian's certificate (FRE 902(11)).\n"
-        "For the protection of the people concerned, this message contains no records and "
-        "no identifiers.\n\n"
-        "This is an automated notice; replies are not read.\n"
+# -- notices to customers and agencies --------------------------------------------------------
+
+
+def customer_notice_message_id(request_id: str, account_id: str) -> str:
+    return f"<customer-notice.{checked_request_id(request_id)}.{account_id}@writ>"
+
+
+def agency_notice_message_id(request_id: str, subject_digest: str) -> str:
+    return f"<agency-notice.{checked_request_id(request_id)}.{subject_digest}@writ>"
+
+
+def send_notice(
+    settings: Settings,
+    *,
+    to_address: str,
+    text: messages.MailText,
+    message_id: str,
+) -> str:
+    """Compose and send one notice; returns its Message-ID."""
+    return send(
+        settings,
+        compose(
+            settings,
+            to_address=to_address,
+            subject=text.subject,
+            message_id=message_id,
+            body=text.body,
+        ),
     )
 
 
 def _require_plain_address(address: str) -> None:
-    if any(char in address for char in "\r\n,;") or address.count("@") != 1:
+    if any(char in address for char in '\r\n,;<>"') or address.count("@") != 1:
         raise InvalidMailAddress("one plain email address is required")
+
+
+def _require_one_line(name: str, value: str) -> None:
+    if "\r" in value or "\n" in value:
+        raise InvalidMailHeader(f"the {name} header must be one line")

@@ -97,6 +97,7 @@ class RenderedProduction(msgspec.Struct, frozen=True, kw_only=True):
     manifest: RenderedFile
     archive: RenderedFile
     total_records: int
+    categories: list[DataCategory] = []  # one CSV each, in DataCategory order
 
     def upload_order(self) -> list[RenderedFile]:
         # The manifest goes last: it marks the package complete for any retry.
@@ -114,6 +115,7 @@ class RenderedProduction(msgspec.Struct, frozen=True, kw_only=True):
             archive_sha256=self.archive.sha256,
             files=[f.packaged() for f in self.files],
             total_records=self.total_records,
+            categories=list(self.categories),
         )
 
 
@@ -129,7 +131,7 @@ def build_production_package(
     inputs_sha256 = build_inputs_sha256(request)
     committed = find_committed_package(s3, bucket, request.request_id, inputs_sha256)
     if committed is not None:
-        return committed
+        return msgspec.structs.replace(committed, categories=produced_categories(request))
     categories = load_collection(s3, settings.documents_bucket, request.collection)
     rendered = render_production(request, categories)
     prefix = production_prefix(request.request_id)
@@ -153,6 +155,12 @@ def check_package_request(request: PackageRequest) -> None:
 
 
 # --- rendering (pure) ----------------------------------------------------------------------
+
+
+def produced_categories(request: PackageRequest) -> list[DataCategory]:
+    """The categories the package holds a CSV of: those collected, in DataCategory order."""
+    collected = {DataCategory(f.category) for f in request.collection.files}
+    return sorted(collected, key=_CATEGORY_ORDER.__getitem__)
 
 
 def render_production(
@@ -198,6 +206,7 @@ def render_production(
         manifest=manifest,
         archive=archive,
         total_records=total_records,
+        categories=[DataCategory(c.category) for c in ordered],
     )
 
 

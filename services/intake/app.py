@@ -30,7 +30,7 @@ from services.intake.ui.controllers import ReviewUIController
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
-from services.register.repository import Register, create_engine
+from services.register.case_register import Register
 
 API_DESCRIPTION = """Writ takes legal process in from agencies, routes it through legal review,
 and delivers exactly the scoped production. Agencies authenticate with a bearer JWT scoped to
@@ -83,7 +83,7 @@ def create_app(
             yield
             return
         own_register = register is None
-        reg = register or Register(create_engine(settings.database_url_async))
+        reg = register or Register.connect(settings.database_url_async)
         client = temporal or await connect(settings)
         app.state.intake = IntakeService(settings, reg, s3 or s3_client(settings), client)
         try:

@@ -82,10 +82,14 @@ process_targets = sa.Table(
 
 # Append-only and hash-chained: each row's hash covers the previous row's hash, so an
 # edited or deleted row breaks every hash after it (``writ audit verify`` finds it).
+# Two writers reading the same chain head collide on the seq key, named here because the
+# register recognises that collision by the constraint (``services/register/audit.py``);
+# migration 0001 already created it under this name.
+AUDIT_SEQ_CONSTRAINT = "pk_audit_events"
 audit_events = sa.Table(
     "audit_events",
     metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.Integer, autoincrement=False),
     sa.Column("request_id", sa.String(40), index=True),
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
@@ -93,6 +97,7 @@ audit_events = sa.Table(
     sa.Column("at", UTC_TIMESTAMP, nullable=False),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.PrimaryKeyConstraint("seq", name=AUDIT_SEQ_CONSTRAINT),
 )
 
 # 47 CFR §64.2009(c): a record of every disclosure of CPNI to a third party, kept >= 1 year.

@@ -15,7 +15,7 @@ from services.platform.logging import configure_logging
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
-from services.register.repository import Register, create_engine
+from services.register.case_register import Register
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
@@ -47,7 +47,7 @@ def build_worker(
 async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     configure_logging()
-    register = Register(create_engine(settings.database_url_async))
+    register = Register.connect(settings.database_url_async)
     client = await connect(settings, serve_metrics=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

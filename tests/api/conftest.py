@@ -50,7 +50,7 @@ class Written:
 
 
 async def written(register, s3, settings: Settings, agency_id: str) -> Written:
-    rows = await register.list_legal_processes(agency_id=agency_id, limit=10_000)
+    records = await register.legal_processes.list(agency_id=agency_id, limit=10_000)
 
     def keys() -> frozenset[str]:
         found: set[str] = set()
@@ -61,7 +61,7 @@ async def written(register, s3, settings: Settings, agency_id: str) -> Written:
             found.update(obj["Key"] for obj in page.get("Contents", []))
         return frozenset(found)
 
-    return Written(requests=frozenset(r["id"] for r in rows), objects=await asyncio.to_thread(keys))
+    return Written(requests=frozenset(r.id for r in records), objects=await asyncio.to_thread(keys))
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def held_for_review_activities(register) -> list:
 
     @activity.defn(name="record_status")
     async def record_status(change: StatusChange) -> None:
-        await register.apply_status_change(change)
+        await register.legal_processes.apply_status_change(change)
 
     @activity.defn(name="assess")
     async def assess(arg: LegalProcessInput) -> Assessment:
@@ -124,12 +124,12 @@ class LiveWorld:
     async def wait_for_status(self, request_id: str, status: str, timeout: float = 20.0) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            row = await self.register.get_legal_process(request_id)
-            if row is not None and row["status"] == status:
+            record = await self.register.legal_processes.get(request_id)
+            if record is not None and record.status == status:
                 return
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(
-                    f"{request_id} never reached {status}; last: {row and row['status']}"
+                    f"{request_id} never reached {status}; last: {record and record.status}"
                 )
             await asyncio.sleep(0.05)
 

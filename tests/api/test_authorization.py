@@ -9,6 +9,7 @@ requests. "Denied" is 401 without a token, 403 for a role the endpoint is not fo
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -245,5 +246,26 @@ async def test_staff_decisions_leave_the_request_unchanged_when_refused(live_wor
     )
     assert response.status_code == 409, response.text
     assert "reason_code" in response.json()["detail"]
-    row = await live_world.register.get_legal_process(live_world.in_review)
-    assert row["status"] == "in_review"
+    record = await live_world.register.legal_processes.get(live_world.in_review)
+    assert record.status == "in_review"
+
+
+async def test_an_update_to_a_finished_request_is_a_conflict(live_world: LiveWorld, temporal_env):
+    """Temporal answers NOT_FOUND for an update to a completed workflow: the API says the
+    request has finished (409), not that the service is unavailable."""
+    request_id = await live_world.submit_in_review()
+    withdrawn = await live_world.api.post(
+        f"/v1/legal-processes/{request_id}/withdraw",
+        headers=live_world.headers("agency_own"),
+        json={"reason": "x"},
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    await asyncio.wait_for(temporal_env.client.get_workflow_handle(request_id).result(), 30)
+
+    again = await live_world.api.post(
+        f"/v1/legal-processes/{request_id}/withdraw",
+        headers=live_world.headers("agency_own"),
+        json={"reason": "again"},
+    )
+    assert again.status_code == 409, again.text
+    assert again.json()["title"] == "Request finished"

@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from contracts.collection import PackageRequest
+from contracts.enums import DataCategory
 from services.delivery.keys import InvalidRequestId
 from services.delivery.package import (
     PackageRequestIncomplete,
@@ -232,3 +233,16 @@ def test_requests_that_cannot_be_certified_are_refused(
     request = msgspec.structs.replace(package_request(request_id), **change)
     with pytest.raises(error):
         build_production_package(request, base_settings, s3)
+
+
+def test_the_package_names_the_categories_it_produced(
+    base_settings, s3, request_id, package_request
+):
+    """What the CPNI disclosure log records: one category per CSV, from the builder itself
+    (a retry that finds the committed package answers the same)."""
+    request = package_request(request_id)
+    package = build_production_package(request, base_settings, s3)
+    csvs = [f.name.removesuffix(".csv") for f in package.files if f.name.endswith(".csv")]
+    assert package.categories == [DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS]
+    assert [c.value for c in package.categories] == csvs
+    assert build_production_package(request, base_settings, s3).categories == package.categories

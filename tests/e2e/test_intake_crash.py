@@ -42,16 +42,16 @@ async def test_retry_with_the_same_key_starts_the_orphaned_request(
     with pytest.raises(ProcessDied):
         await submit(api, agency["headers"], body, extra_headers={"Idempotency-Key": "crash-1"})
     monkeypatch.undo()
-    [orphan] = await register.list_legal_processes(agency_id=agency["id"])
-    assert orphan["status"] == "received"
+    [orphan] = await register.legal_processes.list(agency_id=agency["id"])
+    assert orphan.status == "received"
 
     retried = await submit(
         api, agency["headers"], body, extra_headers={"Idempotency-Key": "crash-1"}
     )
-    assert retried.status_code == 200 and retried.json()["id"] == orphan["id"]
-    state = await wait_for_status(api, agency["headers"], orphan["id"], {"in_review"})
+    assert retried.status_code == 200 and retried.json()["id"] == orphan.id
+    state = await wait_for_status(api, agency["headers"], orphan.id, {"in_review"})
     assert state["determination"]["allowed_categories"] == ["detail_records"]
-    assert len(await register.list_legal_processes(agency_id=agency["id"])) == 1
+    assert len(await register.legal_processes.list(agency_id=agency["id"])) == 1
 
 
 async def test_worker_start_resumes_requests_left_unstarted(
@@ -61,19 +61,19 @@ async def test_worker_start_resumes_requests_left_unstarted(
     with pytest.raises(ProcessDied):
         await submit(api, agency["headers"], _order(lake))
     monkeypatch.undo()
-    [orphan] = await register.list_legal_processes(agency_id=agency["id"])
+    [orphan] = await register.legal_processes.list(agency_id=agency["id"])
 
     # Young requests are left alone: their intake may still be starting them.
     await resume_orphaned_intakes(
         temporal_env.client, register, service_settings.task_queue, older_than=dt.timedelta(hours=1)
     )
     with pytest.raises(RPCError):
-        await temporal_env.client.get_workflow_handle(orphan["id"]).describe()
+        await temporal_env.client.get_workflow_handle(orphan.id).describe()
     resumed = await resume_orphaned_intakes(
         temporal_env.client, register, service_settings.task_queue, older_than=dt.timedelta(0)
     )
     assert resumed >= 1
-    await wait_for_status(api, agency["headers"], orphan["id"], {"in_review"})
+    await wait_for_status(api, agency["headers"], orphan.id, {"in_review"})
     # A second pass finds it started and starts nothing again.
     again = await resume_orphaned_intakes(
         temporal_env.client, register, service_settings.task_queue, older_than=dt.timedelta(0)

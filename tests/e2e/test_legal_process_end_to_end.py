@@ -94,7 +94,7 @@ async def test_submit_review_approve_collect_deliver(
         "status:closed",
     ):
         assert expected in actions, actions
-    assert await register.verify_audit_chain() > 0
+    assert await register.audit.verify() > 0
 
     mail = [m for m in read_mailbox(mailbox.directory) if request_id in str(m["Subject"])]
     officer = [m for m in mail if m["To"] == "j.doe@raleighpd.gov"]

@@ -9,7 +9,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from contracts.enums import Role
+from contracts.enums import CASE_READING_ROLES, DECIDING_ROLES, Role
 from services.intake.auth.tokens import Principal
 
 Guard = Callable[[ASGIConnection, BaseRouteHandler], None]
@@ -34,7 +34,7 @@ def requires(*roles: Role) -> Guard:
 
 
 agency_only = requires(Role.AGENCY)
-STAFF_READ = (Role.REVIEWER, Role.LEGAL, Role.AUDITOR, Role.ADMIN)
-reviewers = requires(Role.REVIEWER, Role.LEGAL)
+case_readers = requires(*CASE_READING_ROLES)
+reviewers = requires(*DECIDING_ROLES)
 admins = requires(Role.ADMIN)
 auditors = requires(Role.AUDITOR, Role.LEGAL, Role.ADMIN)

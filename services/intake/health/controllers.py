@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from services.intake.deps import dependencies
+from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import MEDIA_TYPE, PROBLEM_BASE
 from services.platform.objectstore import check_reachable
 
@@ -26,10 +28,15 @@ async def _check(name: str, probe) -> tuple[str, str | None]:
         return name, f"{type(exc).__name__}: {exc}"[:300]
 
 
-@get("/readyz", tags=["health"], security=[{}], summary="Database, S3 and Temporal all reachable")
-async def readyz(request: Request) -> Response[dict]:
-    state = request.app.state
-    intake = state.intake
+@get(
+    "/readyz",
+    tags=["health"],
+    security=[{}],
+    summary="Database, S3 and Temporal all reachable",
+    dependencies=dependencies,
+)
+async def readyz(intake_service: IntakeService) -> Response[dict]:
+    intake = intake_service
 
     async def temporal() -> None:
         await intake.temporal.service_client.check_health()
@@ -62,10 +69,11 @@ async def readyz(request: Request) -> Response[dict]:
     security=[{}],
     summary="Prometheus metrics",
     media_type="text/plain; version=0.0.4",
+    dependencies=dependencies,
 )
-async def metrics(request: Request) -> str:
+async def metrics(intake_service: IntakeService) -> str:
     """Gauges from the case register; no identifiers, only counts."""
-    counts = await request.app.state.intake.register.count_by_status()
+    counts = await intake_service.register.legal_processes.count_by_status()
     lines = [
         "# HELP writ_legal_processes Legal processes by status, type and overdue flag.",
         "# TYPE writ_legal_processes gauge",

@@ -20,13 +20,14 @@ from contracts.api import (
     VerificationIn,
 )
 from contracts.enums import ProcessType, Status
-from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
-from services.intake.auth.guards import STAFF_READ, auditors, principal_of, requires, reviewers
-from services.intake.deps import intake_service
-from services.intake.legal_processes.controllers import RequestId, own_request, send_update
-from services.intake.legal_processes.services import IntakeService, to_view
+from contracts.workflow import CallbackVerification, RequesterVerification
+from services.intake.auth.guards import auditors, case_readers, principal_of, reviewers
+from services.intake.deps import dependencies
+from services.intake.legal_processes.access import CaseAccess
+from services.intake.legal_processes.controllers import RequestId
+from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.openapi import documented, examples
-from services.register.repository import as_utc
+from services.intake.review.services import ReviewService, review_decision
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 DECISION_EXAMPLES = examples(
@@ -83,38 +84,35 @@ CALLBACK_EXAMPLES = examples(
     ),
 )
 
-OPEN_STATUSES = [Status.RECEIVED, Status.VERIFYING, Status.IN_REVIEW, Status.AWAITING_AGENCY]
-
 
 class ReviewController(Controller):
     path = "/v1"
     tags = ["staff"]
-    dependencies = intake_service
+    dependencies = dependencies
 
     @get(
         "/review-queue",
-        guards=[requires(*STAFF_READ)],
+        guards=[case_readers],
         summary="Requests awaiting people, emergencies first",
         operation_class=documented(),
     )
     async def queue(
         self,
-        service: IntakeService,
+        review_service: ReviewService,
         status: Status | None = None,
         process_type: ProcessType | None = None,
         emergency: bool | None = None,
         overdue: bool | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> LegalProcessPage:
-        rows = await service.register.list_legal_processes(
-            statuses=[status.value] if status else [s.value for s in OPEN_STATUSES],
-            process_type=process_type.value if process_type else None,
+        items = await review_service.queue(
+            status=status,
+            process_type=process_type,
             emergency=emergency,
             overdue=overdue,
             limit=limit,
-            queue_order=True,
         )
-        return LegalProcessPage(items=[to_view(r) for r in rows])
+        return LegalProcessPage(items=items)
 
     @post(
         "/legal-processes/{request_id:str}/decisions",
@@ -124,24 +122,16 @@ class ReviewController(Controller):
         operation_class=documented(DECISION_EXAMPLES),
     )
     async def decide(
-        self, request: Request, service: IntakeService, request_id: RequestId, data: DecisionIn
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        request_id: RequestId,
+        data: DecisionIn,
     ) -> DecisionOut:
         principal = principal_of(request)
-        return await send_update(
-            service,
-            principal,
-            request_id,
-            LegalProcessWorkflow.decide,
-            ReviewDecision(
-                action=data.action,
-                reviewer=principal.subject,
-                reviewer_roles=sorted(r.value for r in principal.roles),
-                reason_code=data.reason_code,
-                note=data.note,
-                categories=data.categories,
-                targets=data.targets,
-                question=data.question,
-            ),
+        decision = review_decision(principal, data)
+        return await workflow_updates.send(
+            principal, request_id, LegalProcessWorkflow.decide, decision
         )
 
     @post(
@@ -152,17 +142,18 @@ class ReviewController(Controller):
         operation_class=documented(VERIFICATION_EXAMPLES),
     )
     async def verify(
-        self, request: Request, service: IntakeService, request_id: RequestId, data: VerificationIn
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        request_id: RequestId,
+        data: VerificationIn,
     ) -> DecisionOut:
         principal = principal_of(request)
-        return await send_update(
-            service,
-            principal,
-            request_id,
-            LegalProcessWorkflow.verify_requester,
-            RequesterVerification(
-                verified_by=principal.subject, verified=data.verified, note=data.note
-            ),
+        verification = RequesterVerification(
+            verified_by=principal.subject, verified=data.verified, note=data.note
+        )
+        return await workflow_updates.send(
+            principal, request_id, LegalProcessWorkflow.verify_requester, verification
         )
 
     @post(
@@ -173,30 +164,35 @@ class ReviewController(Controller):
         operation_class=documented(CALLBACK_EXAMPLES),
     )
     async def callback(
-        self, request: Request, service: IntakeService, request_id: RequestId, data: CallbackIn
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        request_id: RequestId,
+        data: CallbackIn,
     ) -> DecisionOut:
         principal = principal_of(request)
-        return await send_update(
-            service,
-            principal,
-            request_id,
-            LegalProcessWorkflow.record_callback,
-            CallbackVerification(
-                verified_by=principal.subject, number_called=data.number_called, note=data.note
-            ),
+        callback = CallbackVerification(
+            verified_by=principal.subject, number_called=data.number_called, note=data.note
+        )
+        return await workflow_updates.send(
+            principal, request_id, LegalProcessWorkflow.record_callback, callback
         )
 
     @get(
         "/legal-processes/{request_id:str}/audit",
-        guards=[requires(*STAFF_READ)],
+        guards=[case_readers],
         summary="The request's audit trail",
         operation_class=documented(),
     )
     async def audit(
-        self, request: Request, service: IntakeService, request_id: RequestId
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        review_service: ReviewService,
+        request_id: RequestId,
     ) -> list[AuditEventView]:
-        await own_request(service, principal_of(request), request_id)
-        return [AuditEventView(**e) for e in await service.register.audit_trail(request_id)]
+        await case_access.own_request(principal_of(request), request_id)
+        return await review_service.audit_trail(request_id)
 
     @get(
         "/disclosures",
@@ -206,10 +202,8 @@ class ReviewController(Controller):
     )
     async def disclosures(
         self,
-        service: IntakeService,
+        review_service: ReviewService,
         since: dt.date | None = None,
         limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
     ) -> list[DisclosureView]:
-        start = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC) if since else None
-        rows = await service.register.list_disclosures(since=start, limit=limit)
-        return [DisclosureView(**r | {"disclosed_at": as_utc(r["disclosed_at"])}) for r in rows]
+        return await review_service.disclosures(since=since, limit=limit)

@@ -1,6 +1,7 @@
-"""The review UI (docs/architecture.md §4): the queue, one request with its determination and audit
-trail, and decision forms. Server-rendered, no JavaScript; decisions go through the same
-``send_update`` as the API, so the workflow's rules apply unchanged."""
+"""The review UI (docs/architecture.md §4): the queue, one request with its determination and
+audit trail, and decision forms. Server-rendered, no JavaScript; it calls the same services
+as the staff API (the queue, ``review_decision``, ``WorkflowUpdates``), so the workflow's
+rules apply unchanged."""
 
 from __future__ import annotations
 
@@ -18,20 +19,17 @@ from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from contracts.api import DecisionIn
-from contracts.determination import Determination
 from contracts.enums import DecisionAction, ProcessType, RejectionReason, Status
-from contracts.workflow import ReviewDecision
+from contracts.legal_process import is_request_id
 from services.intake.auth.tokens import InvalidToken, Principal
-from services.intake.deps import intake_service
-from services.intake.legal_processes.controllers import (
-    REQUEST_ID,
-    own_request,
-    read_form,
-    send_update,
-)
-from services.intake.legal_processes.services import IntakeService, to_view
+from services.intake.deps import dependencies
+from services.intake.legal_processes.access import CaseAccess
+from services.intake.legal_processes.bodies import read_form
+from services.intake.legal_processes.services import IntakeService
+from services.intake.legal_processes.updates import WorkflowUpdates
+from services.intake.legal_processes.views import determination_of, to_view
 from services.intake.problems import Problem, msgspec_field
-from services.intake.review.controllers import OPEN_STATUSES
+from services.intake.review.services import OPEN_STATUSES, ReviewService, review_decision
 from services.intake.ui import session
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -138,7 +136,7 @@ def _tristate(value: str | None, name: str) -> bool | None:
 
 
 def _request_id(request_id: str) -> str:
-    if not REQUEST_ID.fullmatch(request_id):
+    if not is_request_id(request_id):
         raise Problem(404, "not-found", "Not found", "no such legal process")
     return request_id
 
@@ -161,7 +159,7 @@ def _decision_from_form(form: Any) -> DecisionIn:
 class ReviewUIController(Controller):
     path = "/ui"
     include_in_schema = False
-    dependencies = intake_service
+    dependencies = dependencies
     exception_handlers = {
         session.LoginRequired: _login_redirect,
         HTTPException: _error_page,
@@ -217,28 +215,25 @@ class ReviewUIController(Controller):
     async def queue(
         self,
         request: Request,
-        service: IntakeService,
+        review_service: ReviewService,
         status: str | None = None,
         process_type: str | None = None,
         emergency: str | None = None,
         overdue: str | None = None,
     ) -> Response[str]:
         principal = session.session_principal(request)
-        wanted_status = _option(status, Status, "status")
-        wanted_type = _option(process_type, ProcessType, "process_type")
-        rows = await service.register.list_legal_processes(
-            statuses=[wanted_status.value] if wanted_status else [s.value for s in OPEN_STATUSES],
-            process_type=wanted_type.value if wanted_type else None,
+        items = await review_service.queue(
+            status=_option(status, Status, "status"),
+            process_type=_option(process_type, ProcessType, "process_type"),
             emergency=_tristate(emergency, "emergency"),
             overdue=_tristate(overdue, "overdue"),
             limit=QUEUE_LIMIT,
-            queue_order=True,
         )
         return render(
             "queue.html",
             request,
             principal=principal,
-            items=[to_view(r) for r in rows],
+            items=items,
             filters={
                 "status": status or "",
                 "process_type": process_type or "",
@@ -251,16 +246,19 @@ class ReviewUIController(Controller):
 
     @get("/requests/{request_id:str}")
     async def detail(
-        self, request: Request, service: IntakeService, request_id: str
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        intake_service: IntakeService,
+        review_service: ReviewService,
+        request_id: str,
     ) -> Response[str]:
         principal = session.session_principal(request)
-        row = await own_request(service, principal, _request_id(request_id))
-        state = await service.live_state(request_id)
-        view = to_view(row, state)
-        determination = state.determination if state and state.determination else None
-        if determination is None and row.get("determination"):
-            determination = msgspec.convert(row["determination"], Determination)
-        trail = await service.register.audit_trail(request_id)
+        record = await case_access.own_request(principal, _request_id(request_id))
+        state = await intake_service.live_state(request_id)
+        view = to_view(record, state)
+        determination = determination_of(record, state)
+        trail = await review_service.audit_trail(request_id)
         return render(
             "request.html",
             request,
@@ -275,7 +273,9 @@ class ReviewUIController(Controller):
         )
 
     @post("/requests/{request_id:str}/decisions")
-    async def decide(self, request: Request, service: IntakeService, request_id: str) -> Response:
+    async def decide(
+        self, request: Request, workflow_updates: WorkflowUpdates, request_id: str
+    ) -> Response:
         principal = session.session_principal(request)
         form = await read_form_fields(request)
         session.check_csrf(request, form)
@@ -285,19 +285,8 @@ class ReviewUIController(Controller):
         back = f"/ui/requests/{request_id}"
         try:
             data = _decision_from_form(form)
-            receipt = await send_update(
-                service,
-                principal,
-                request_id,
-                LegalProcessWorkflow.decide,
-                ReviewDecision(
-                    action=data.action,
-                    reviewer=principal.subject,
-                    reviewer_roles=sorted(r.value for r in principal.roles),
-                    reason_code=data.reason_code,
-                    note=data.note,
-                    question=data.question,
-                ),
+            receipt = await workflow_updates.send(
+                principal, request_id, LegalProcessWorkflow.decide, review_decision(principal, data)
             )
         except Problem as exc:
             if exc.status_code == 404:

@@ -18,8 +18,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.exceptions import PermissionDeniedException
 
-from contracts.enums import Role
-from services.intake.auth.guards import STAFF_READ
+from contracts.enums import CASE_READING_ROLES, DECIDING_ROLES
 from services.intake.auth.tokens import InvalidToken, Principal, verify_token
 
 SESSION_COOKIE = "writ_session"
@@ -54,7 +53,7 @@ def staff_principal(request: Request, token: str) -> Principal:
     principal = verify_token(request.app.state.settings, token)
     if principal.is_agency:
         raise InvalidToken("agency tokens cannot sign in to the review UI")
-    if not principal.has(*STAFF_READ):
+    if not principal.has(*CASE_READING_ROLES):
         raise InvalidToken("this role cannot read legal processes")
     return principal
 
@@ -104,7 +103,7 @@ def check_csrf(request: Request, form: Any) -> None:
 
 
 def may_decide(principal: Principal) -> bool:
-    return principal.has(Role.REVIEWER, Role.LEGAL)
+    return principal.has(*DECIDING_ROLES)
 
 
 class Flash(msgspec.Struct, frozen=True):

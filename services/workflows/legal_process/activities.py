@@ -11,9 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import smtplib
 from collections.abc import Iterator
-from email.message import EmailMessage
 from typing import Any
 
 import msgspec
@@ -29,7 +27,6 @@ from contracts.collection import (
     PackageRequest,
     ProductionPackage,
 )
-from contracts.legal_process import LegalProcess
 from contracts.workflow import (
     AgencyNotice,
     Assessment,
@@ -42,7 +39,13 @@ from services.carrier.contacts import customer_contacts
 from services.carrier.facts import target_facts
 from services.decisions.determine import determine
 from services.decisions.policy import Policy, timing
-from services.delivery.mail import send_production_notice
+from services.delivery import messages
+from services.delivery.mail import (
+    agency_notice_message_id,
+    customer_notice_message_id,
+    send_notice,
+    send_production_notice,
+)
 from services.delivery.package import ProductionConflict, build_production_package
 from services.delivery.records import CollectedFileError
 from services.delivery.webhook import (
@@ -53,7 +56,10 @@ from services.delivery.webhook import (
     webhook_delivery_id,
 )
 from services.platform.settings import Settings
-from services.register.repository import Register
+from services.register.agencies import AgencyRecord
+from services.register.case_register import Register
+from services.register.disclosures import Disclosure
+from services.register.legal_processes import LegalProcessRecord
 
 log = structlog.get_logger(__name__)
 
@@ -69,7 +75,7 @@ class LegalProcessActivities:
 
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
-        await self.register.apply_status_change(change)
+        await self.register.legal_processes.apply_status_change(change)
 
     @activity.defn(name="assess")
     def assess(self, arg: LegalProcessInput) -> Assessment:
@@ -124,38 +130,35 @@ class LegalProcessActivities:
         (or a restarted worker) skips it; the narrow window between success and the mark is
         covered by ids that stay the same on every attempt (Writ-Delivery-Id, Message-ID)."""
         package = request.package
-        agency = await self.register.get_agency(request.agency_id)
+        agency = await self.register.agencies.get(request.agency_id)
         if agency is None:
             raise ApplicationError(
                 f"agency {request.agency_id} is not registered",
                 type="UnknownAgency",
                 non_retryable=True,
             )
-        row = await self.register.get_legal_process(request.request_id)
-        process = row["process"]
-        await self.register.set_production(
+        process = (await self._legal_process(request.request_id)).process
+        await self.register.legal_processes.set_production(
             request.request_id, package.archive_key or package.manifest_key, actor="writ"
         )
-        await self.register.record_disclosure(
-            {
-                "id": f"{request.request_id}:production",
-                "request_id": request.request_id,
-                "agency_id": request.agency_id,
-                "categories": sorted(
-                    {f.name.rsplit(".", 1)[0] for f in package.files if f.name.endswith(".csv")}
-                ),
-                "targets": [t["value"] for t in process["targets"]],
-                "authority": f"{process['process_type']} {process['case_number']} "
-                f"({process['issuer_name']})",
-                "record_count": package.total_records,
-                "manifest_sha256": package.manifest_sha256,
-                "disclosed_at": dt.datetime.now(dt.UTC),
-            },
+        await self.register.disclosures.record(
+            Disclosure(
+                id=f"{request.request_id}:production",
+                request_id=request.request_id,
+                agency_id=request.agency_id,
+                categories=package.categories,
+                targets=[t.value for t in process.targets],
+                authority=f"{process.process_type.value} {process.case_number} "
+                f"({process.issuer_name})",
+                record_count=package.total_records,
+                manifest_sha256=package.manifest_sha256,
+                disclosed_at=dt.datetime.now(dt.UTC),
+            ),
             actor="writ",
         )
         activity.heartbeat("recorded")
-        officer_email = process["requester"].get("officer_email")
-        if officer_email and not await self.register.has_event(
+        officer_email = process.requester.officer_email
+        if officer_email and not await self.register.audit.has_event(
             request.request_id, "officer_notified"
         ):
             message_id = await asyncio.to_thread(
@@ -163,12 +166,10 @@ class LegalProcessActivities:
                 self.settings,
                 officer_email,
                 request.request_id,
-                agency["name"],
-                f"GET "
-                f"{self.settings.api_base_url}/v1/legal-processes/{request.request_id}/production "
-                "with your agency's bearer token.",
+                agency.name,
+                messages.download_hint(self.settings.api_base_url, request.request_id),
             )
-            await self.register.audit(
+            await self.register.audit.record(
                 request_id=request.request_id,
                 actor="writ",
                 action="officer_notified",
@@ -184,10 +185,16 @@ class LegalProcessActivities:
             delivered_at=dt.datetime.now(dt.UTC),
         )
 
-    async def _deliver_webhook(self, request: DeliveryRequest, agency: dict[str, Any]) -> bool:
-        if not (agency.get("webhook_url") and agency.get("webhook_secret")):
+    async def _legal_process(self, request_id: str) -> LegalProcessRecord:
+        record = await self.register.legal_processes.get(request_id)
+        if record is None:
+            raise LookupError(f"no legal process {request_id} in the register")
+        return record
+
+    async def _deliver_webhook(self, request: DeliveryRequest, agency: AgencyRecord) -> bool:
+        if not (agency.webhook_url and agency.webhook_secret):
             return False
-        if await self.register.has_event(request.request_id, "webhook_acknowledged"):
+        if await self.register.audit.has_event(request.request_id, "webhook_acknowledged"):
             return True
         package = request.package
         url = await asyncio.to_thread(
@@ -197,8 +204,8 @@ class LegalProcessActivities:
         try:
             status = await asyncio.to_thread(
                 deliver_webhook,
-                agency["webhook_url"],
-                agency["webhook_secret"].encode(),
+                agency.webhook_url,
+                agency.webhook_secret.encode(),
                 webhook_delivery_id(request.request_id),
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
@@ -206,7 +213,7 @@ class LegalProcessActivities:
             )
         except UnsafeWebhookUrl as exc:
             raise ApplicationError(str(exc), type="UnsafeWebhookUrl", non_retryable=True) from exc
-        await self.register.audit(
+        await self.register.audit.record(
             request_id=request.request_id,
             actor="writ",
             action="webhook_acknowledged",
@@ -218,33 +225,22 @@ class LegalProcessActivities:
     async def notify_customer(self, notice: CustomerNotice) -> None:
         """Tell each customer that held a target. The mail names the process, not the
         records; each account is marked done in the audit log, so a retry skips it."""
-        row = await self.register.get_legal_process(notice.request_id)
-        process = msgspec.convert(row["process"], LegalProcess)
+        process = (await self._legal_process(notice.request_id)).process
         contacts = await asyncio.to_thread(
             customer_contacts, process.targets, process.period, self.settings
         )
         for account_id, email in sorted(contacts.items()):
             done = f"customer_notified:{account_id}"
-            if await self.register.has_event(notice.request_id, done):
+            if await self.register.audit.has_event(notice.request_id, done):
                 continue
-            message = _mail(
+            await asyncio.to_thread(
+                send_notice,
                 self.settings,
                 to_address=email,
-                subject=f"Legal process concerning your account ({notice.request_id})",
-                message_id=f"<customer-notice.{notice.request_id}.{account_id}@writ>",
-                body=(
-                    f"We received legal process "
-                    f"({process.process_type.value.replace('_', ' ')}) from "
-                    f"{process.requester.agency_name or 'a government agency'}, issued by "
-                    f"{process.issuer_name} "
-                    f"on {process.issued_on.isoformat()}, concerning records of your account "
-                    f"{account_id}.\n\n"
-                    f"{notice.reason}.\n\nQuote reference {notice.request_id} in any reply to "
-                    f"our legal team."
-                ),
+                text=messages.customer_notice(process, account_id, notice.reason),
+                message_id=customer_notice_message_id(notice.request_id, account_id),
             )
-            await asyncio.to_thread(_send, self.settings, message)
-            await self.register.audit(
+            await self.register.audit.record(
                 request_id=notice.request_id,
                 actor="writ",
                 action=done,
@@ -253,23 +249,22 @@ class LegalProcessActivities:
 
     @activity.defn(name="notify_agency")
     async def notify_agency(self, notice: AgencyNotice) -> None:
-        row = await self.register.get_legal_process(notice.request_id)
-        to_address = row["process"]["requester"].get("officer_email") if row else None
+        record = await self.register.legal_processes.get(notice.request_id)
+        to_address = record.process.requester.officer_email if record else ""
         if not to_address:
             return
         subject_digest = hashlib.sha256(notice.subject.encode()).hexdigest()[:16]
         done = f"agency_notified:{subject_digest}"
-        if await self.register.has_event(notice.request_id, done):
+        if await self.register.audit.has_event(notice.request_id, done):
             return
-        message = _mail(
+        await asyncio.to_thread(
+            send_notice,
             self.settings,
             to_address=to_address,
-            subject=notice.subject,
-            message_id=f"<agency-notice.{notice.request_id}.{subject_digest}@writ>",
-            body=notice.body,
+            text=messages.MailText(subject=notice.subject, body=notice.body),
+            message_id=agency_notice_message_id(notice.request_id, subject_digest),
         )
-        await asyncio.to_thread(_send, self.settings, message)
-        await self.register.audit(
+        await self.register.audit.record(
             request_id=notice.request_id,
             actor="writ",
             action=done,
@@ -299,22 +294,3 @@ def _business_failures() -> Iterator[None]:
         yield
     except (ValueError, ProductionConflict, CollectedFileError) as exc:
         raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
-
-
-def _mail(
-    settings: Settings, *, to_address: str, subject: str, message_id: str, body: str
-) -> EmailMessage:
-    """A plain automated notice with a Message-ID that is the same on every retry."""
-    message = EmailMessage()
-    message["From"] = settings.mail_from
-    message["To"] = to_address
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body)
-    return message
-
-
-def _send(settings: Settings, message: EmailMessage) -> None:
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)

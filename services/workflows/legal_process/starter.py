@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import msgspec
 import structlog
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
@@ -19,7 +18,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from contracts.enums import Status
 from contracts.legal_process import LegalProcess
 from contracts.workflow import LegalProcessInput
-from services.register.repository import Register
+from services.register.case_register import Register
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 log = structlog.get_logger(__name__)
@@ -50,13 +49,10 @@ async def resume_orphaned_intakes(
     """Start the workflow of every request still ``received`` a while after intake."""
     cutoff = dt.datetime.now(dt.UTC) - older_than
     resumed = 0
-    for row in await register.list_legal_processes(statuses=[Status.RECEIVED.value], limit=1000):
-        received_at = row["received_at"]
-        if received_at.tzinfo is None:
-            received_at = received_at.replace(tzinfo=dt.UTC)
-        if received_at > cutoff:
+    for record in await register.legal_processes.list(statuses=[Status.RECEIVED], limit=1000):
+        if record.received_at > cutoff:
             continue  # intake may still be starting it
-        if await ensure_started(client, task_queue, msgspec.convert(row["process"], LegalProcess)):
-            log.warning("resumed a request whose workflow was never started", request_id=row["id"])
+        if await ensure_started(client, task_queue, record.process):
+            log.warning("resumed a request whose workflow was never started", request_id=record.id)
             resumed += 1
     return resumed

@@ -1,0 +1,56 @@
+"""Every text Writ mails to people, in one place: the officer's production notice, the
+customer notice, and how to download a production. Mail leaves our control once sent, so
+no text here carries a target, a record or a link that works on its own."""
+
+from __future__ import annotations
+
+import msgspec
+
+from contracts.legal_process import LegalProcess
+
+
+class MailText(msgspec.Struct, frozen=True, kw_only=True):
+    subject: str
+    body: str
+
+
+def download_hint(api_base_url: str, request_id: str) -> str:
+    return (
+        f"GET {api_base_url}/v1/legal-processes/{request_id}/production "
+        "with your agency's bearer token."
+    )
+
+
+def production_notice(request_id: str, agency_name: str, download_hint: str) -> MailText:
+    greeting = f"To {agency_name}," if agency_name.strip() else "Hello,"
+    return MailText(
+        subject=f"Production ready for legal process {request_id}",
+        body=(
+            f"{greeting}\n\n"
+            f"The production for legal process {request_id} is ready.\n\n"
+            f"How to download it:\n{download_hint}\n\n"
+            "The package contains a manifest with the SHA-256 digest of every file and a "
+            "records custodian's certificate (FRE 902(11)).\n"
+            "For the protection of the people concerned, this message contains no records and "
+            "no identifiers.\n\n"
+            "This is an automated notice; replies are not read.\n"
+        ),
+    )
+
+
+def customer_notice(process: LegalProcess, account_id: str, reason: str) -> MailText:
+    """To a customer who held a target: names the process, never the records."""
+    request_id = process.request_id
+    return MailText(
+        subject=f"Legal process concerning your account ({request_id})",
+        body=(
+            f"We received legal process "
+            f"({process.process_type.value.replace('_', ' ')}) from "
+            f"{process.requester.agency_name or 'a government agency'}, issued by "
+            f"{process.issuer_name} "
+            f"on {process.issued_on.isoformat()}, concerning records of your account "
+            f"{account_id}.\n\n"
+            f"{reason}.\n\nQuote reference {request_id} in any reply to "
+            f"our legal team."
+        ),
+    )

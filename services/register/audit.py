@@ -1,0 +1,188 @@
+"""The hash-chained audit log (docs/architecture.md §12): append-only, one chain for the
+whole register. Each event's hash covers the previous event's hash, so an edited or
+deleted event breaks every hash after it, and ``AuditLog.verify`` names the first."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from services.register.engine import ConcurrentAppend, as_utc, transaction, unique_violation, utcnow
+from services.register.tables import AUDIT_SEQ_CONSTRAINT, audit_events
+
+GENESIS_HASH = "0" * 64
+# Any constant will do: every appender on PostgreSQL takes this transaction-scoped advisory
+# lock before it reads the chain head.
+_PG_CHAIN_LOCK = 0x57524954  # "WRIT"
+
+
+class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
+    seq: int
+    request_id: str | None
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class AuditChainBroken(Exception):
+    def __init__(self, seq: int, message: str) -> None:
+        super().__init__(f"audit event {seq}: {message}")
+        self.seq = seq
+
+
+def event_hash(
+    prev_hash: str,
+    seq: int,
+    request_id: str | None,
+    actor: str,
+    action: str,
+    detail: Mapping[str, Any],
+    at: dt.datetime,
+) -> str:
+    body = msgspec.json.encode(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "request_id": request_id,
+            "actor": actor,
+            "action": action,
+            "detail": detail,
+            "at": at.isoformat(),
+        },
+        order="sorted",
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+async def append(
+    conn: AsyncConnection,
+    *,
+    request_id: str | None,
+    actor: str,
+    action: str,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """Append inside the caller's transaction (run it with ``engine.transaction``).
+
+    Appenders queue for the chain head: PostgreSQL's advisory lock, or SQLite's write lock
+    taken before the head is read, is held until the transaction ends, so 200 concurrent
+    writers append without a single collision. Append last in a unit of work: the lock is
+    then held only until commit, and no holder waits for another lock (no deadlock). Should
+    two still read the same head (a writer outside this code), the seq primary key refuses
+    the second; it raises ``ConcurrentAppend`` and its transaction is run again."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CHAIN_LOCK)))
+    elif conn.dialect.name == "sqlite":
+        # A write that changes nothing, so that the transaction holds SQLite's write lock
+        # before it reads the head (pysqlite begins a transaction only at the first write).
+        await conn.execute(audit_events.update().where(sa.false()).values(seq=audit_events.c.seq))
+    last = (
+        await conn.execute(
+            sa.select(audit_events.c.seq, audit_events.c.hash)
+            .order_by(audit_events.c.seq.desc())
+            .limit(1)
+        )
+    ).first()
+    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
+    at = utcnow()
+    detail = dict(detail or {})
+    try:
+        await conn.execute(
+            audit_events.insert().values(
+                seq=seq,
+                request_id=request_id,
+                actor=actor,
+                action=action,
+                detail=detail,
+                at=at,
+                prev_hash=prev,
+                hash=event_hash(prev, seq, request_id, actor, action, detail, at),
+            )
+        )
+    except IntegrityError as exc:
+        # This statement inserts into audit_events only, so on SQLite (which does not name
+        # the constraint) any uniqueness violation here is the seq key.
+        if unique_violation(exc) in {AUDIT_SEQ_CONSTRAINT, ""}:
+            raise ConcurrentAppend(f"audit seq {seq} was taken") from exc
+        raise
+
+
+def _event(row: Any) -> AuditEvent:
+    return AuditEvent(
+        seq=row.seq,
+        request_id=row.request_id,
+        at=as_utc(row.at),
+        actor=row.actor,
+        action=row.action,
+        detail=row.detail,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+class AuditLog:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def record(
+        self,
+        *,
+        request_id: str | None,
+        actor: str,
+        action: str,
+        detail: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Append one event in a transaction of its own."""
+
+        async def write(conn: AsyncConnection) -> None:
+            await append(conn, request_id=request_id, actor=actor, action=action, detail=detail)
+
+        await transaction(self.engine, write)
+
+    async def trail(self, request_id: str) -> list[AuditEvent]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(audit_events)
+                .where(audit_events.c.request_id == request_id)
+                .order_by(audit_events.c.seq)
+            )
+            return [_event(r) for r in rows]
+
+    async def has_event(self, request_id: str, action: str) -> bool:
+        async with self.engine.connect() as conn:
+            found = await conn.scalar(
+                sa.select(audit_events.c.seq)
+                .where(audit_events.c.request_id == request_id, audit_events.c.action == action)
+                .limit(1)
+            )
+            return found is not None
+
+    async def verify(self) -> int:
+        """Recompute every hash; raise ``AuditChainBroken`` at the first mismatch."""
+        prev = GENESIS_HASH
+        expected_seq = 1
+        async with self.engine.connect() as conn:
+            result = await conn.stream(sa.select(audit_events).order_by(audit_events.c.seq))
+            async for r in result:
+                if r.seq != expected_seq:
+                    raise AuditChainBroken(r.seq, f"expected seq {expected_seq}: a row is missing")
+                if r.prev_hash != prev:
+                    raise AuditChainBroken(r.seq, "previous hash does not match")
+                computed = event_hash(
+                    prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at)
+                )
+                if computed != r.hash:
+                    raise AuditChainBroken(r.seq, "content does not match its hash")
+                prev = r.hash
+                expected_seq += 1
+        return expected_seq - 1

@@ -1,0 +1,104 @@
+"""The case register's engine and transactions: SQLite (local) or PostgreSQL (production).
+
+``transaction`` runs one unit of work and retries it when its audit append lost the race
+for the chain head (``services/register/audit.py``); everything stored is UTC."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
+
+# Retries of a unit of work whose audit append met a concurrent one: full-jitter exponential
+# backoff, so two dozen writers racing for the chain head spread out instead of colliding
+# again in lock-step (issue 13 saw eight immediate retries run out under 20 writers).
+TRANSACTION_ATTEMPTS = 40
+BACKOFF_BASE_SECONDS = 0.005
+BACKOFF_CAP_SECONDS = 0.25
+
+# SQLite's extended result codes for a uniqueness violation.
+_SQLITE_UNIQUE = {"SQLITE_CONSTRAINT_PRIMARYKEY", "SQLITE_CONSTRAINT_UNIQUE"}
+# PostgreSQL's SQLSTATE unique_violation.
+_PG_UNIQUE_VIOLATION = "23505"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def create_engine(database_url_async: str) -> AsyncEngine:
+    if database_url_async.startswith("sqlite"):
+        engine = create_async_engine(database_url_async, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # WAL lets the API read while the worker writes; both processes share the file.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(database_url_async, pool_pre_ping=True, pool_size=10)
+
+
+class ConcurrentAppend(Exception):
+    """Another writer appended to the audit chain between our read of its head and our
+    insert; the unit of work is run again from the start (``transaction``)."""
+
+
+def unique_violation(exc: IntegrityError) -> str | None:
+    """The name of the unique or primary-key constraint ``exc`` violated: the constraint's
+    name on PostgreSQL, ``""`` on SQLite (which does not name it), None for any other
+    integrity error (a foreign key, a NOT NULL). Read from the driver's error, never from
+    its message text."""
+    orig = exc.orig
+    if isinstance(orig, sqlite3.IntegrityError):
+        return "" if getattr(orig, "sqlite_errorname", "") in _SQLITE_UNIQUE else None
+    if getattr(orig, "sqlstate", None) == _PG_UNIQUE_VIOLATION:
+        driver_error = getattr(orig, "orig", None)  # asyncpg's UniqueViolationError
+        return getattr(driver_error, "constraint_name", None) or ""
+    return None
+
+
+async def transaction(
+    engine: AsyncEngine,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    attempts: int = TRANSACTION_ATTEMPTS,
+) -> T:
+    """Run ``work(conn)`` in one transaction and return its result; run it again (after a
+    jittered pause) when its audit append met a concurrent one. ``work`` must therefore
+    have no effect outside the transaction."""
+    for attempt in range(attempts):
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        except ConcurrentAppend:
+            if attempt == attempts - 1:
+                raise
+            ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
+            await asyncio.sleep(random.uniform(0, ceiling))
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        await conn.execute(sa.text("SELECT 1"))

@@ -1,0 +1,320 @@
+"""Legal processes as the register holds them: one row per request (with its targets), its
+status mirrored from the workflow, every change audited in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from contracts.determination import Determination
+from contracts.enums import Outcome, ProcessType, Status
+from contracts.legal_process import Identifier, LegalProcess
+from contracts.workflow import StatusChange
+from services.register import audit
+from services.register.engine import as_utc, transaction, utcnow
+from services.register.tables import legal_processes, process_targets
+
+
+class LegalProcessRecord(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    agency_id: str
+    process_type: ProcessType
+    case_number: str
+    status: Status
+    received_at: dt.datetime
+    # The submission exactly as the agency sent it (a JSON document kept verbatim: it is
+    # read back through ``LegalProcessSubmission`` when shown), and the process taken in.
+    submission: dict[str, Any]
+    process: LegalProcess
+    document_key: str
+    document_sha256: str
+    emergency: bool = False
+    updated_at: dt.datetime | None = None
+    return_date: dt.date | None = None
+    duplicate_of: str | None = None
+    idempotency_key: str | None = None
+    request_digest: str | None = None
+    determination: Determination | None = None
+    outcome: Outcome | None = None
+    production_key: str | None = None
+    escalated: bool = False
+    overdue: bool = False
+
+
+def _record(row: sa.RowMapping) -> LegalProcessRecord:
+    # Column names arrive as SQLAlchemy's ``quoted_name`` (a str subclass msgspec refuses).
+    values = {str(name): value for name, value in row.items()}
+    values["received_at"] = as_utc(values["received_at"])
+    values["updated_at"] = as_utc(values["updated_at"])
+    return msgspec.convert(values, LegalProcessRecord)
+
+
+def _row(record: LegalProcessRecord) -> dict[str, Any]:
+    row = msgspec.structs.asdict(record)
+    row |= {
+        "process_type": record.process_type.value,
+        "status": record.status.value,
+        "outcome": record.outcome.value if record.outcome else None,
+        "updated_at": record.updated_at or record.received_at,
+        "process": msgspec.to_builtins(record.process),
+        "determination": msgspec.to_builtins(record.determination)
+        if record.determination
+        else None,
+    }
+    return row
+
+
+def _targets(process: LegalProcess) -> list[dict[str, str]]:
+    unique = {(t.kind.value, t.value) for t in process.targets}
+    return [{"kind": kind, "value": value} for kind, value in sorted(unique)]
+
+
+class LegalProcesses:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def get(self, request_id: str) -> LegalProcessRecord | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        sa.select(legal_processes).where(legal_processes.c.id == request_id)
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return _record(row) if row else None
+
+    async def find_by_idempotency_key(self, agency_id: str, key: str) -> LegalProcessRecord | None:
+        async with self.engine.connect() as conn:
+            row = (
+                (
+                    await conn.execute(
+                        sa.select(legal_processes).where(
+                            legal_processes.c.agency_id == agency_id,
+                            legal_processes.c.idempotency_key == key,
+                        )
+                    )
+                )
+                .mappings()
+                .first()
+            )
+            return _record(row) if row else None
+
+    async def find_duplicate(
+        self, agency_id: str, case_number: str, targets: Iterable[Identifier]
+    ) -> str | None:
+        """The first request of this agency's case sharing a target with ``targets``, or the
+        request it was itself linked to: a case keeps one root however often it is served."""
+        pairs = [(t.kind.value, t.value) for t in targets]
+        if not pairs:
+            return None
+        async with self.engine.connect() as conn:
+            return await conn.scalar(
+                sa.select(sa.func.coalesce(legal_processes.c.duplicate_of, legal_processes.c.id))
+                .join(process_targets, process_targets.c.request_id == legal_processes.c.id)
+                .where(
+                    legal_processes.c.agency_id == agency_id,
+                    legal_processes.c.case_number == case_number,
+                    sa.tuple_(process_targets.c.kind, process_targets.c.value).in_(pairs),
+                )
+                .order_by(legal_processes.c.received_at)
+                .limit(1)
+            )
+
+    async def case_targets(self, root_id: str) -> set[tuple[str, str]]:
+        """Every (kind, value) asked for by a case's root request and the requests linked to it."""
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                sa.select(process_targets.c.kind, process_targets.c.value)
+                .join(legal_processes, process_targets.c.request_id == legal_processes.c.id)
+                .where(
+                    sa.or_(
+                        legal_processes.c.id == root_id, legal_processes.c.duplicate_of == root_id
+                    )
+                )
+            )
+            return {(r.kind, r.value) for r in rows}
+
+    async def insert(self, record: LegalProcessRecord, actor: str) -> None:
+        """Record a request taken in, its targets (``record.process.targets``) and the
+        ``received`` audit event, together or not at all."""
+        row = _row(record)
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(legal_processes.insert().values(**row))
+            await conn.execute(
+                process_targets.insert(),
+                [{"request_id": record.id} | t for t in _targets(record.process)],
+            )
+            await audit.append(
+                conn,
+                request_id=record.id,
+                actor=actor,
+                action="received",
+                detail={
+                    "process_type": record.process_type.value,
+                    "document_sha256": record.document_sha256,
+                    "duplicate_of": record.duplicate_of,
+                },
+            )
+
+        await transaction(self.engine, write)
+
+    async def abort_intake(self, request_id: str, actor: str, reason: str) -> None:
+        """Undo an intake whose workflow could not be started; the audit keeps both facts."""
+
+        async def write(conn: AsyncConnection) -> None:
+            await conn.execute(
+                process_targets.delete().where(process_targets.c.request_id == request_id)
+            )
+            await conn.execute(legal_processes.delete().where(legal_processes.c.id == request_id))
+            await audit.append(
+                conn,
+                request_id=request_id,
+                actor=actor,
+                action="intake_aborted",
+                detail={"reason": reason},
+            )
+
+        await transaction(self.engine, write)
+
+    async def list(
+        self,
+        *,
+        agency_id: str | None = None,
+        statuses: Iterable[Status] | None = None,
+        process_type: ProcessType | None = None,
+        emergency: bool | None = None,
+        overdue: bool | None = None,
+        after: tuple[dt.datetime, str] | None = None,
+        limit: int = 50,
+        queue_order: bool = False,
+    ) -> list[LegalProcessRecord]:
+        query = sa.select(legal_processes)
+        if agency_id is not None:
+            query = query.where(legal_processes.c.agency_id == agency_id)
+        if statuses:
+            query = query.where(legal_processes.c.status.in_([Status(s).value for s in statuses]))
+        if process_type is not None:
+            query = query.where(legal_processes.c.process_type == ProcessType(process_type).value)
+        if emergency is not None:
+            query = query.where(legal_processes.c.emergency == emergency)
+        if overdue is not None:
+            query = query.where(legal_processes.c.overdue == overdue)
+        if queue_order:
+            # Emergencies first, then the nearest return date, then the oldest.
+            query = query.order_by(
+                legal_processes.c.emergency.desc(),
+                legal_processes.c.return_date.is_(None),
+                legal_processes.c.return_date,
+                legal_processes.c.received_at,
+                legal_processes.c.id,
+            )
+        else:
+            if after is not None:
+                query = query.where(
+                    sa.tuple_(legal_processes.c.received_at, legal_processes.c.id)
+                    < sa.tuple_(*after)
+                )
+            query = query.order_by(
+                legal_processes.c.received_at.desc(), legal_processes.c.id.desc()
+            )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit))).mappings().all()
+        return [_record(r) for r in rows]
+
+    async def count_by_status(self) -> dict[tuple[str, str, bool], int]:
+        """(status, process type, overdue) → number of requests: the queue's shape for metrics."""
+        query = sa.select(
+            legal_processes.c.status,
+            legal_processes.c.process_type,
+            legal_processes.c.overdue,
+            sa.func.count(),
+        ).group_by(
+            legal_processes.c.status, legal_processes.c.process_type, legal_processes.c.overdue
+        )
+        async with self.engine.connect() as conn:
+            return {(r[0], r[1], bool(r[2])): int(r[3]) for r in await conn.execute(query)}
+
+    async def apply_status_change(self, change: StatusChange) -> None:
+        """Idempotent: re-applying the same change (an activity retry) writes no second event."""
+
+        async def write(conn: AsyncConnection) -> None:
+            current = (
+                await conn.execute(
+                    sa.select(
+                        legal_processes.c.status,
+                        legal_processes.c.escalated,
+                        legal_processes.c.overdue,
+                        legal_processes.c.outcome,
+                    ).where(legal_processes.c.id == change.request_id)
+                )
+            ).first()
+            if current is None:
+                raise LookupError(f"no legal process {change.request_id}")
+            values: dict[str, Any] = {"status": change.status.value, "updated_at": utcnow()}
+            if change.outcome is not None:
+                values["outcome"] = change.outcome.value
+            if change.determination is not None:
+                values["determination"] = msgspec.to_builtins(change.determination)
+            if change.escalated is not None:
+                values["escalated"] = change.escalated
+            if change.overdue is not None:
+                values["overdue"] = change.overdue
+            unchanged = (
+                current.status == change.status.value
+                and (change.escalated is None or current.escalated == change.escalated)
+                and (change.overdue is None or current.overdue == change.overdue)
+                and (change.outcome is None or current.outcome == change.outcome.value)
+                and change.determination is None
+            )
+            if unchanged:
+                return
+            await conn.execute(
+                legal_processes.update()
+                .where(legal_processes.c.id == change.request_id)
+                .values(**values)
+            )
+            await audit.append(
+                conn,
+                request_id=change.request_id,
+                actor=change.actor,
+                action=f"status:{change.status.value}",
+                detail={
+                    "detail": change.detail,
+                    "outcome": change.outcome.value if change.outcome else None,
+                },
+            )
+
+        await transaction(self.engine, write)
+
+    async def set_production(self, request_id: str, key: str, actor: str) -> None:
+        async def write(conn: AsyncConnection) -> None:
+            current = await conn.scalar(
+                sa.select(legal_processes.c.production_key).where(
+                    legal_processes.c.id == request_id
+                )
+            )
+            if current == key:
+                return
+            await conn.execute(
+                legal_processes.update()
+                .where(legal_processes.c.id == request_id)
+                .values(production_key=key)
+            )
+            await audit.append(
+                conn,
+                request_id=request_id,
+                actor=actor,
+                action="production_stored",
+                detail={"key": key},
+            )
+
+        await transaction(self.engine, write)
