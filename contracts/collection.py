@@ -58,6 +58,8 @@ class PackageRequest(msgspec.Struct, frozen=True, kw_only=True):
     # The legal entity whose records these are, as named on the 902(11) certificate
     # (the US parent or the EU subsidiary); the package builder refuses an empty one.
     provider_name: str = ""
+    # The period produced, stated in the signed manifest.
+    period: Period | None = None
 
 
 class PackagedFile(msgspec.Struct, frozen=True, kw_only=True):
@@ -79,6 +81,9 @@ class ProductionPackage(msgspec.Struct, frozen=True, kw_only=True):
     # The categories produced (one CSV each), as the package builder wrote them: what the
     # CPNI disclosure log records.
     categories: list[DataCategory] = []
+    # The detached JWS over the manifest (``manifest.jws``) and the key that made it.
+    signature_key: str = ""
+    signature_key_id: str = ""
 
 
 class DeliveryRequest(msgspec.Struct, frozen=True, kw_only=True):

@@ -17,6 +17,7 @@ from services.platform.settings import Settings
 from services.stack.servers import SeaweedS3, free_port
 
 TEST_PAYLOAD_KEY = base64.b64encode(b"writ-test-payload-key-32-bytes!!").decode()
+TEST_SIGNING_KEY = base64.b64encode(b"writ-test-production-signing-k!!").decode()
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +46,7 @@ def base_settings(seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory) 
         s3_access_key=seaweed.access_key,
         s3_secret_key=seaweed.secret_key,
         payload_key=TEST_PAYLOAD_KEY,
+        production_signing_key=TEST_SIGNING_KEY,
         documents_bucket="writ-test-documents",
         productions_bucket="writ-test-productions",
         lake_bucket="writ-test-lake",

@@ -1,8 +1,10 @@
 """Build the production package for one request in the object-locked productions bucket.
 
 Layout under ``productions/{request_id}/``: one ``<category>.csv`` per category,
-``records.json``, ``certificate.pdf``, ``manifest.json`` (SHA-256 and size of each of
-those) and ``production.zip`` (all of them plus the manifest; what the agency downloads).
+``records.json``, ``certificate.pdf``, ``manifest.json`` (the request, authority, period
+and categories produced, and the SHA-256 and size of each of those files),
+``manifest.jws`` (the provider's detached signature over the manifest, see ``signing``)
+and ``production.zip`` (all of them; what the agency downloads).
 
 Idempotency under object lock: a locked version can never be deleted or replaced, only
 superseded, so a retry must not depend on cleaning up. Every file is rendered
@@ -57,10 +59,16 @@ from services.delivery.records import (
     render_csv,
     render_records_json,
 )
+from services.delivery.signing import (
+    SIGNATURE_NAME,
+    ProductionSigner,
+    load_signer,
+    signature_key_id,
+)
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
 
-MANIFEST_FORMAT = "writ-production-manifest/1"
+MANIFEST_FORMAT = "writ-production-manifest/2"
 _CATEGORY_ORDER = {category: index for index, category in enumerate(DataCategory)}
 
 
@@ -95,13 +103,15 @@ class RenderedProduction(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str
     files: list[RenderedFile]  # the manifest's entries: data files, records.json, certificate
     manifest: RenderedFile
+    signature: RenderedFile
+    signature_key_id: str
     archive: RenderedFile
     total_records: int
     categories: list[DataCategory] = []  # one CSV each, in DataCategory order
 
     def upload_order(self) -> list[RenderedFile]:
         # The manifest goes last: it marks the package complete for any retry.
-        return [*self.files, self.archive, self.manifest]
+        return [*self.files, self.signature, self.archive, self.manifest]
 
     def package(self, bucket: str) -> ProductionPackage:
         prefix = production_prefix(self.request_id)
@@ -116,6 +126,8 @@ class RenderedProduction(msgspec.Struct, frozen=True, kw_only=True):
             files=[f.packaged() for f in self.files],
             total_records=self.total_records,
             categories=list(self.categories),
+            signature_key=prefix + SIGNATURE_NAME,
+            signature_key_id=self.signature_key_id,
         )
 
 
@@ -129,11 +141,12 @@ def build_production_package(
     check_package_request(request)
     bucket = settings.productions_bucket
     inputs_sha256 = build_inputs_sha256(request)
+    signer = load_signer(settings)
     committed = find_committed_package(s3, bucket, request.request_id, inputs_sha256)
     if committed is not None:
         return msgspec.structs.replace(committed, categories=produced_categories(request))
     categories = load_collection(s3, settings.documents_bucket, request.collection)
-    rendered = render_production(request, categories)
+    rendered = render_production(request, categories, signer)
     prefix = production_prefix(request.request_id)
     for file in rendered.upload_order():
         store_locked_file(s3, bucket, prefix + file.name, file)
@@ -164,9 +177,10 @@ def produced_categories(request: PackageRequest) -> list[DataCategory]:
 
 
 def render_production(
-    request: PackageRequest, categories: Sequence[CategoryRecords]
+    request: PackageRequest, categories: Sequence[CategoryRecords], signer: ProductionSigner
 ) -> RenderedProduction:
-    """All files of the package from the request and its loaded records; no I/O, no clock."""
+    """All files of the package from the request and its loaded records; no I/O, no clock.
+    Ed25519 signatures are deterministic, so the same inputs give the same bytes."""
     check_package_request(request)
     assert request.certified_on is not None  # checked above; narrows the type
     ordered = sorted(categories, key=lambda c: _CATEGORY_ORDER[DataCategory(c.category)])
@@ -192,18 +206,25 @@ def render_production(
     files = [*data_files, records, certificate]
     manifest = RenderedFile(
         name=MANIFEST_NAME,
-        data=render_manifest(request, files, total_records),
+        data=render_manifest(request, files, total_records, ordered, certificate),
         content_type="application/json",
+    )
+    signature = RenderedFile(
+        name=SIGNATURE_NAME,
+        data=signer.sign(manifest.data).encode("ascii"),
+        content_type="application/jose",
     )
     archive = RenderedFile(
         name=ARCHIVE_NAME,
-        data=render_archive([*files, manifest], request.certified_on),
+        data=render_archive([*files, manifest, signature], request.certified_on),
         content_type="application/zip",
     )
     return RenderedProduction(
         request_id=request.request_id,
         files=files,
         manifest=manifest,
+        signature=signature,
+        signature_key_id=signer.kid,
         archive=archive,
         total_records=total_records,
         categories=[DataCategory(c.category) for c in ordered],
@@ -240,14 +261,29 @@ def _certificate_facts(
 
 
 def render_manifest(
-    request: PackageRequest, files: Sequence[RenderedFile], total_records: int
+    request: PackageRequest,
+    files: Sequence[RenderedFile],
+    total_records: int,
+    categories: Sequence[CategoryRecords],
+    certificate: RenderedFile,
 ) -> bytes:
+    """What the signature vouches for: which request, under what authority, for which
+    period and categories, by whom, and the digest of every file."""
     assert request.certified_on is not None
+    period = request.period
     return pretty_json(
         {
             "format": MANIFEST_FORMAT,
             "request_id": request.request_id,
+            "provider": request.provider_name,
+            "agency": request.agency_name,
+            "authority": request.authority,
+            "period": {"start": period.start.isoformat(), "end": period.end.isoformat()}
+            if period
+            else None,
+            "categories": [str(DataCategory(c.category)) for c in categories],
             "certified_on": request.certified_on.isoformat(),
+            "certificate_sha256": certificate.sha256,
             "total_records": total_records,
             "files": [msgspec.to_builtins(f.packaged()) for f in files],
             "archive": ARCHIVE_NAME,
@@ -293,6 +329,8 @@ def build_inputs_sha256(request: PackageRequest) -> str:
             for t in collection.targets
         ],
     }
+    if request.period is not None:  # absent from packages built before it was stated
+        inputs["period"] = [request.period.start.isoformat(), request.period.end.isoformat()]
     return hashlib.sha256(canonical_json(inputs)).hexdigest()
 
 
@@ -378,6 +416,12 @@ def find_committed_package(
     archive = stored_digest(s3, bucket, prefix + ARCHIVE_NAME)
     if archive is None or not archive[0]:
         return None
+    try:
+        signature = _get_bytes(s3, bucket, prefix + SIGNATURE_NAME).decode("ascii")
+    except ClientError as exc:
+        if _is_not_found(exc):
+            return None
+        raise
     return ProductionPackage(
         request_id=request_id,
         bucket=bucket,
@@ -388,6 +432,8 @@ def find_committed_package(
         archive_sha256=archive[0],
         files=files,
         total_records=int(manifest.get("total_records", 0)),
+        signature_key=prefix + SIGNATURE_NAME,
+        signature_key_id=signature_key_id(signature),
     )
 
 

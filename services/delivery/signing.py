@@ -130,6 +130,14 @@ def published_keys(settings: Settings) -> dict[str, Any]:
     return {"keys": keys}
 
 
+def signature_key_id(signature: str) -> str:
+    """The ``kid`` a compact JWS names in its header ("" when it names none)."""
+    try:
+        return str(json.loads(_b64url_decode(signature.split(".", 1)[0])).get("kid", ""))
+    except (ValueError, AttributeError):
+        return ""
+
+
 def verify_manifest(manifest: bytes, signature: str, jwks: dict[str, Any]) -> str:
     """The key id that signed ``manifest``; ``InvalidProductionSignature`` otherwise."""
     try:

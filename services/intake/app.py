@@ -27,6 +27,7 @@ from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.review.controllers import ReviewController
 from services.intake.ui.controllers import ReviewUIController
+from services.intake.wellknown import jwks
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
@@ -98,6 +99,7 @@ def create_app(
             readyz,
             metrics,
             docs_asset,
+            jwks,
             LegalProcessController,
             ReviewController,
             AgencyController,

@@ -3,6 +3,7 @@ and the lock that keeps two supervisors off the same files.
 
     <data>/
       payload.key        AES-256 key for Temporal payloads (base64, mode 0600)
+      production-signing.key  Ed25519 key that signs productions (base64, mode 0600)
       register.db        case register (SQLite), unless WRIT_DATABASE_URL names another
       temporal.db        Temporal dev server state (SQLite, WAL)
       s3/                SeaweedFS volumes, filer and master metadata
@@ -46,6 +47,10 @@ class DataDir:
         return self.root / "payload.key"
 
     @property
+    def signing_key(self) -> Path:
+        return self.root / "production-signing.key"
+
+    @property
     def register_db(self) -> Path:
         return self.root / "register.db"
 
@@ -73,11 +78,13 @@ class DataDir:
         self.state_file.unlink(missing_ok=True)
 
 
-def load_or_create_payload_key(path: Path) -> str:
-    """The stack's payload key: 32 random bytes, base64, readable by the owner only.
+def load_or_create_key(path: Path) -> str:
+    """A key of the stack's (the payload key, the production signing key): 32 random bytes,
+    base64, readable by the owner only.
 
     Created once and then reused, because every encrypted payload in ``temporal.db`` can
-    be read only with the key that wrote it.
+    be read only with the key that wrote it, and every production verifies only against
+    the key that signed it.
     """
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

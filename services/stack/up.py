@@ -18,7 +18,7 @@ from pathlib import Path
 import msgspec
 
 from services.platform.settings import Settings, load_settings
-from services.stack.datadir import DataDir, DataDirError, StackLock, load_or_create_payload_key
+from services.stack.datadir import DataDir, DataDirError, StackLock, load_or_create_key
 from services.stack.servers import PortInUse, ensure_ports_free
 from services.stack.stack import (
     ShutdownSignals,
@@ -136,6 +136,7 @@ def run_up(args: argparse.Namespace) -> int:
         data.create()
         lock.acquire()
         payload_key = _payload_key(base, data)
+        base = _with_signing_key(base, data)
     except (DataDirError, OSError, ValueError) as exc:
         complain(f"cannot start: {exc}")
         lock.release()
@@ -154,12 +155,25 @@ def run_up(args: argparse.Namespace) -> int:
         lock.release()
 
 
+def _with_signing_key(base: Settings, data: DataDir) -> Settings:
+    """Productions are always signed: locally with a key kept in the data directory (made
+    once, like the payload key), unless WRIT_PRODUCTION_SIGNING_KEY gives one."""
+    from services.delivery.signing import ProductionSigner
+
+    if base.production_signing_key:
+        ProductionSigner.from_seed(base.production_signing_key)  # a clear error if malformed
+        say("production signing key: WRIT_PRODUCTION_SIGNING_KEY from the environment")
+        return base
+    key = load_or_create_key(data.signing_key)
+    return msgspec.structs.replace(base, production_signing_key=key)
+
+
 def _payload_key(base: Settings, data: DataDir) -> str:
     if base.payload_key:
         base.payload_key_bytes  # noqa: B018 - raises ValueError with a clear message if malformed
         say("payload key: WRIT_PAYLOAD_KEY from the environment")
         return base.payload_key
-    return load_or_create_payload_key(data.payload_key)
+    return load_or_create_key(data.payload_key)
 
 
 def _supervise(stack: Stack, data: DataDir) -> int:

@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from services.decisions.policy import load_policy
+from services.delivery.signing import load_signer
 from services.platform.logging import configure_logging
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
@@ -31,6 +32,8 @@ def build_worker(
     task_queue: str | None = None,
     executor: concurrent.futures.Executor,
 ) -> Worker:
+    # Fail at start, not at the first production, when productions cannot be signed.
+    load_signer(settings)
     activities = LegalProcessActivities(
         settings, register, s3_client(settings), load_policy(settings.policy_file or None)
     )

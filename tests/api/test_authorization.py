@@ -142,6 +142,8 @@ ENDPOINTS = {
     "disclosures": Endpoint("GET", "/v1/disclosures", frozenset({"auditor", "legal", "admin"})),
     "list-agencies": Endpoint("GET", "/v1/agencies", frozenset({"admin"})),
     "register-agency": Endpoint("POST", "/v1/agencies", frozenset({"admin"}), body=new_agency),
+    # Public by design: anyone holding a production must be able to check its signature.
+    "jwks": Endpoint("GET", "/.well-known/jwks.json", frozenset(ROLES)),
 }
 
 

@@ -23,6 +23,8 @@ from services.delivery.package import (
     render_production,
     store_locked_file,
 )
+from services.delivery.signing import load_signer, published_keys
+from services.delivery.verification import verify_package
 from services.platform.objectstore import sha256_hex
 
 
@@ -126,7 +128,7 @@ def test_certificate_is_a_pdf_naming_request_and_digests(
             assert file.sha256.encode() in pdf
 
 
-def test_zip_holds_exactly_the_manifest_files_and_the_manifest(
+def test_zip_holds_exactly_the_manifest_files_the_manifest_and_its_signature(
     base_settings, s3, request_id, package_request
 ):
     package = build_production_package(package_request(request_id), base_settings, s3)
@@ -135,7 +137,7 @@ def test_zip_holds_exactly_the_manifest_files_and_the_manifest(
     manifest = json.loads(_get(s3, bucket, package.manifest_key))
     with zipfile.ZipFile(io.BytesIO(_get(s3, bucket, package.archive_key))) as archive:
         assert sorted(archive.namelist()) == sorted(
-            [entry["name"] for entry in manifest["files"]] + ["manifest.json"]
+            [entry["name"] for entry in manifest["files"]] + ["manifest.json", "manifest.jws"]
         )
         for entry in manifest["files"]:
             assert sha256_hex(archive.read(entry["name"])) == entry["sha256"]
@@ -157,7 +159,9 @@ def test_retry_after_partial_upload_completes_with_the_same_bytes(
     bucket = base_settings.productions_bucket
     # A first attempt that died after two uploads, before the archive and the manifest.
     rendered = render_production(
-        request, load_collection(s3, base_settings.documents_bucket, request.collection)
+        request,
+        load_collection(s3, base_settings.documents_bucket, request.collection),
+        load_signer(base_settings),
     )
     for file in rendered.files[:2]:
         store_locked_file(s3, bucket, rendered.package(bucket).prefix + file.name, file)
@@ -169,14 +173,38 @@ def test_retry_after_partial_upload_completes_with_the_same_bytes(
     # Identical objects were not uploaded again: one version per file.
     assert sorted(v["Key"] for v in versions) == sorted(
         package.prefix + name
-        for name in [*(f.name for f in package.files), "manifest.json", "production.zip"]
+        for name in [
+            *(f.name for f in package.files),
+            "manifest.json",
+            "manifest.jws",
+            "production.zip",
+        ]
     )
 
 
 def test_rendering_is_byte_deterministic(base_settings, s3, request_id, package_request):
     request = package_request(request_id)
     categories = load_collection(s3, base_settings.documents_bucket, request.collection)
-    assert render_production(request, categories) == render_production(request, categories)
+    signer = load_signer(base_settings)
+    first = render_production(request, categories, signer)
+    assert first == render_production(request, categories, signer)
+
+
+def test_the_package_is_signed_and_verifies_offline(base_settings, s3, request_id, package_request):
+    """The downloaded zip carries manifest.jws; it verifies against the published keys,
+    and the manifest states the request, authority, categories and certificate digest."""
+    package = build_production_package(package_request(request_id), base_settings, s3)
+    bucket = base_settings.productions_bucket
+    archive = s3.get_object(Bucket=bucket, Key=package.archive_key)["Body"].read()
+    result = verify_package(archive, published_keys(base_settings))
+    assert result.intact, result.problems
+    assert result.key_id == package.signature_key_id == load_signer(base_settings).kid
+    assert package.signature_key == package.prefix + "manifest.jws"
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=package.manifest_key)["Body"].read())
+    assert manifest["request_id"] == request_id and manifest["authority"]
+    assert manifest["categories"] == [str(c) for c in package.categories]
+    certificate = next(f for f in package.files if f.name == "certificate.pdf")
+    assert manifest["certificate_sha256"] == certificate.sha256
 
 
 def test_a_locked_package_version_cannot_be_deleted(base_settings, s3, request_id, package_request):

@@ -176,3 +176,13 @@ def test_verify_production_command(tmp_path, capsys) -> None:
     assert main(["verify-production", str(bad), "--jwks", str(jwks)]) == 1
     assert "records.json: content differs" in capsys.readouterr().err
     assert main(["verify-production", str(good), "--jwks", str(tmp_path / "none.json")]) == 2
+
+
+async def test_the_api_publishes_the_signing_keys_without_a_token(api, base_settings) -> None:
+    response = await api.get("/.well-known/jwks.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/jwk-set+json")
+    keys = response.json()["keys"]
+    assert keys == published_keys(base_settings)["keys"]
+    assert keys[0]["kid"] == ProductionSigner.from_seed(base_settings.production_signing_key).kid
+    assert all("d" not in key for key in keys)

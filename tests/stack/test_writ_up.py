@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from services.platform.settings import Settings, load_settings
-from services.stack.datadir import DataDir, DataDirError, StackLock, load_or_create_payload_key
+from services.stack.datadir import DataDir, DataDirError, StackLock, load_or_create_key
 from services.stack.launch import clean_environment, up_command
 from services.stack.servers import PortInUse, ensure_ports_free, free_port
 from services.stack.stack import StackConfig, settings_environment, stack_settings
@@ -108,10 +108,10 @@ def test_stack_ports_include_seaweed_grpc_companions_and_skip_a_headless_ui(tmp_
 
 def test_payload_key_is_created_once_private_and_32_bytes(tmp_path: Path) -> None:
     path = tmp_path / "payload.key"
-    key = load_or_create_payload_key(path)
+    key = load_or_create_key(path)
     assert len(base64.b64decode(key)) == 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert load_or_create_payload_key(path) == key, "a restart must reuse the key"
+    assert load_or_create_key(path) == key, "a restart must reuse the key"
 
 
 def test_a_corrupt_payload_key_is_refused_not_replaced(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_a_corrupt_payload_key_is_refused_not_replaced(tmp_path: Path) -> None:
     path.write_text("not-a-key\n")
     path.chmod(0o600)
     with pytest.raises(DataDirError, match="32-byte key"):
-        load_or_create_payload_key(path)
+        load_or_create_key(path)
     assert path.read_text() == "not-a-key\n"
 
 

@@ -10,7 +10,14 @@ from services.intake.auth.tokens import InvalidToken, verify_token
 from services.platform.settings import Settings
 
 # The review UI authenticates with its own session cookie (services/intake/ui/session.py).
-PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema", "^/ui(/|$)"]
+PUBLIC_PATHS = [
+    "^/healthz$",
+    "^/readyz$",
+    "^/metrics$",
+    "^/schema",
+    "^/ui(/|$)",
+    "^/\\.well-known/jwks\\.json$",
+]
 
 
 class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
