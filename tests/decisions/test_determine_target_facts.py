@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from decision_cases import NUMBER, OTHER_NUMBER, decide, reason
 
 from contracts.determination import Disposition, Flag, LegalEntity, TargetFact, TargetFacts
 from contracts.enums import DataCategory as C
 from contracts.enums import IdentifierKind, IssuerKind, Outcome, ProcessType
 from contracts.legal_process import Emergency
 from services.decisions.identifiers import normalise_identifier
+from tests.decisions.support import reason
+from tests.factories import NUMBER, OTHER_NUMBER, decide
 
 NOT_HELD = TargetFact(held_in_period=False)
 RESOLD = TargetFact(resold=True, reseller_customer="Acme Wholesale Voice LLC")

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
 from contracts.enums import (
+    Awaiting,
     DataCategory,
     DecisionAction,
     IssuerKind,
@@ -27,7 +28,8 @@ from contracts.workflow import (
     Withdrawal,
 )
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
-from tests.workflows.support import awaiting_review, make_process, start, wait_for
+from tests.factories import received_process
+from tests.workflows.support import awaiting_review, start, wait_for
 
 BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
 
@@ -48,7 +50,7 @@ async def now_of(env) -> dt.datetime:
 async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered(
     temporal_env, task_queue, carrier
 ):
-    process = make_process(await now_of(temporal_env))
+    process = received_process(await now_of(temporal_env))
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
     assert state.status is Status.CLOSED
@@ -62,7 +64,7 @@ async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered
 
 
 async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), categories=(DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT)
     )
     handle = await start(temporal_env.client, task_queue, process)
@@ -80,7 +82,7 @@ async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task
 
 
 async def test_content_needs_two_different_approvers(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.SEARCH_WARRANT,
         (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
@@ -101,7 +103,7 @@ async def test_content_needs_two_different_approvers(temporal_env, task_queue, c
 
 
 async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -131,7 +133,7 @@ async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue
 
 
 async def test_clarification_answered_and_clarification_timeout(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -170,7 +172,7 @@ async def test_clarification_answered_and_clarification_timeout(temporal_env, ta
 
 
 async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.CONTENT,)
     )
     handle = await start(temporal_env.client, task_queue, process)
@@ -190,7 +192,7 @@ async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carr
 
 async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue, carrier):
     start_time = await now_of(temporal_env)
-    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    process = received_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
     assert state.status is Status.RELEASED and state.outcome is Outcome.PRESERVED
@@ -204,7 +206,7 @@ async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue,
 
 async def test_preservation_extends_once_only(temporal_env, task_queue, carrier):
     start_time = await now_of(temporal_env)
-    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    process = received_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, lambda s: s.status is Status.PRESERVED)
     first_expiry = state.deadlines.preservation_expires_at
@@ -235,7 +237,7 @@ async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(
 ):
     now = await now_of(temporal_env)
     ends_on = now.date() + dt.timedelta(days=45)
-    process = make_process(
+    process = received_process(
         now,
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -251,7 +253,7 @@ async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(
 
 
 async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -265,7 +267,7 @@ async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
 
 
 async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.EMERGENCY_REQUEST,
         BSI,
@@ -275,7 +277,7 @@ async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_que
     )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, lambda s: s.status is Status.VERIFYING)
-    assert state.awaiting == "verification"
+    assert state.awaiting is Awaiting.VERIFICATION
     with pytest.raises(WorkflowUpdateFailedError):  # decisions wait for the call-back
         await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     await handle.execute_update(
@@ -296,7 +298,7 @@ async def test_civil_subpoena_waits_out_the_customer_objection_window(
     temporal_env, task_queue, carrier
 ):
     start_time = await now_of(temporal_env)
-    process = make_process(
+    process = received_process(
         start_time,
         ProcessType.CIVIL_SUBPOENA,
         (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
@@ -325,7 +327,7 @@ async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(
     from contracts.determination import Disposition, LegalEntity, TargetFact, TargetFacts
 
     carrier.facts = TargetFacts(targets={"+19195550100": TargetFact(entity=LegalEntity.EU)})
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,)
     )
     handle = await start(temporal_env.client, task_queue, process)
