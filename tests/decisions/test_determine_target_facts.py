@@ -124,6 +124,7 @@ def test_eu_held_emergency_is_a_vital_interests_question_for_legal() -> None:
     assert d.disposition is Disposition.PROCEED
     assert d.targets[0].allowed is True
     assert d.targets[0].reason.authority == "GDPR Art. 48; Art. 49(1)(f)"
+    assert d.targets[0].entity is LegalEntity.EU  # collected among the subsidiary's customers
     assert d.legal_review_required is True
     assert Flag.EU_DATA in d.flags
 
@@ -140,6 +141,7 @@ def test_eu_authority_order_for_eu_held_data_goes_to_the_subsidiary() -> None:
     assert {Flag.FOREIGN, Flag.EU_DATA} <= set(d.flags)
     assert d.reasons[0].authority == "Regulation (EU) 2023/1543"
     assert d.targets[0].allowed is True  # GDPR Art. 48 is no bar to the EU's own order
+    assert d.targets[0].entity is LegalEntity.EU
 
 
 def test_eu_country_order_for_us_held_data_is_mlat() -> None:
