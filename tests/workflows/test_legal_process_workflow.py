@@ -340,3 +340,28 @@ async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(
     state = await handle.result()
     assert state.status is Status.REDIRECTED and state.outcome is Outcome.REDIRECTED
     assert carrier.collections == [] and carrier.deliveries == []
+
+
+async def test_a_return_date_of_9999_12_31_waits_instead_of_crashing(
+    temporal_env, task_queue, carrier
+):
+    """The deadline arithmetic clamps at datetime's end; the query and the timers work."""
+    import msgspec
+
+    from services.decisions.deadlines import LATEST
+
+    process = msgspec.structs.replace(
+        received_process(
+            await now_of(temporal_env),
+            ProcessType.COURT_ORDER_2703D,
+            (DataCategory.DETAIL_RECORDS,),
+        ),
+        return_date=dt.date.max,
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert state.deadlines.respond_by == LATEST
+    assert state.deadlines.escalate_at == LATEST - dt.timedelta(days=3)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    state = await handle.result()
+    assert state.status is Status.CLOSED and not state.escalated
