@@ -134,7 +134,7 @@ class LegalProcessWorkflow:
         )
         await self._set_status(Status.RECEIVED, "taken in")
         try:
-            await self._handle(arg)
+            await self._run_steps(arg)
         except Withdrawn:
             withdrawal = self._withdrawal
             await self._finish(
@@ -149,7 +149,9 @@ class LegalProcessWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
 
-    async def _handle(self, arg: LegalProcessInput) -> None:
+    async def _run_steps(self, arg: LegalProcessInput) -> None:
+        """docs/architecture.md §5 in order: verify, assess, review, then produce, preserve
+        or end."""
         process = arg.process
         if not await self._verify_requester(process):
             await self._finish(
