@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         after_review,
         production_outcome,
     )
+    from services.decisions.safeguards import callback_outstanding, unverified_facts
     from services.workflows import search_attributes as sa
     from services.workflows.legal_process.activities import LegalProcessActivities
 
@@ -201,16 +202,8 @@ class LegalProcessWorkflow:
 
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
-        requester = process.requester
-        # docs/architecture.md §5: agency registered, officer known, email domain the agency's own.
-        needs_check = not (
-            requester.agency_registered
-            and requester.email_domain_verified
-            and requester.officer_known
-        )
-        needs_callback = process.process_type is ProcessType.EMERGENCY_REQUEST and (
-            process.emergency is None or not process.emergency.callback_verified_by
-        )
+        needs_check = bool(unverified_facts(process.requester))
+        needs_callback = callback_outstanding(process)
         if not needs_check and not needs_callback:
             return True
         await self._set_status(
