@@ -12,7 +12,10 @@ and outcome. The rules:
   is collected without a ``proceed`` determination); everything else is produced;
 - after collection: nothing held for the approved scope closes as ``no_data``; otherwise
   the production is delivered, ``partially_produced`` when any target, category or
-  target's records were left out, ``produced`` when none was.
+  target's records were left out, ``produced`` when none was;
+- customer notice of a production: when the determination allows it now or once a
+  §2705(b) order with an end date lapses; civil process tells the customer before
+  anything is collected (the objection window), every other process after delivery.
 """
 
 from __future__ import annotations
@@ -87,6 +90,24 @@ def after_review(determination: Determination, rejection: ReviewDecision | None)
             status=Status.REJECTED, outcome=Outcome.REJECTED, detail="refusal confirmed by review"
         )
     return Next.PRODUCE
+
+
+class CustomerNoticePlan(msgspec.Struct, frozen=True, kw_only=True):
+    """When the customer hears of a production (docs/architecture.md §5 step 7)."""
+
+    before_collection: bool = False  # civil process: told first, then the objection window
+    after_delivery: bool = False  # told once delivered (after the order's end, if one bars it)
+
+
+def customer_notice_plan(determination: Determination) -> CustomerNoticePlan:
+    may_notify = (
+        determination.customer_notice_allowed or determination.notice_barred_until is not None
+    )
+    if not may_notify:
+        return CustomerNoticePlan()
+    if determination.objection_window_days:
+        return CustomerNoticePlan(before_collection=True)
+    return CustomerNoticePlan(after_delivery=True)
 
 
 def after_collection(collection: CollectionResult) -> Finish | Next:

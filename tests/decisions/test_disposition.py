@@ -3,6 +3,8 @@ collection, and which outcome a production reports; a row per rule."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from contracts.collection import CollectedFile, CollectionResult, TargetOutcome
@@ -11,11 +13,13 @@ from contracts.enums import DataCategory as C
 from contracts.enums import DecisionAction, Outcome, RejectionReason, Status
 from contracts.workflow import ReviewDecision
 from services.decisions.disposition import (
+    CustomerNoticePlan,
     Finish,
     Next,
     after_assessment,
     after_collection,
     after_review,
+    customer_notice_plan,
     production_outcome,
 )
 from tests.factories import NUMBER, OTHER_NUMBER, make_determination
@@ -233,3 +237,37 @@ BOTH_ALLOWED = [
 )
 def test_production_outcome(fields, collection, outcome) -> None:
     assert production_outcome(make_determination(**fields), collection) is outcome
+
+
+@pytest.mark.parametrize(
+    ("fields", "plan"),
+    [
+        pytest.param(
+            {"customer_notice_allowed": True},
+            CustomerNoticePlan(after_delivery=True),
+            id="notice allowed: the customer is told after delivery",
+        ),
+        pytest.param(
+            {"customer_notice_allowed": False, "notice_barred_until": dt.date(2026, 6, 30)},
+            CustomerNoticePlan(after_delivery=True),
+            id="§2705(b) order with an end date: told after delivery, once it lapses",
+        ),
+        pytest.param(
+            {"customer_notice_allowed": False},
+            CustomerNoticePlan(),
+            id="barred for good (indefinite order, emergency, policy): never told",
+        ),
+        pytest.param(
+            {"customer_notice_allowed": True, "objection_window_days": 14},
+            CustomerNoticePlan(before_collection=True),
+            id="§2702(a) civil process: told first, may object, not told again",
+        ),
+        pytest.param(
+            {"customer_notice_allowed": False, "objection_window_days": 14},
+            CustomerNoticePlan(),
+            id="civil process whose notice is barred waits for legal, not the customer",
+        ),
+    ],
+)
+def test_customer_notice_plan(fields, plan) -> None:
+    assert customer_notice_plan(make_determination(**fields)) == plan

@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         after_assessment,
         after_collection,
         after_review,
+        customer_notice_plan,
         production_outcome,
     )
     from services.decisions.safeguards import callback_outstanding, unverified_facts
@@ -275,11 +276,8 @@ class LegalProcessWorkflow:
             )
 
     async def _produce(self, process: LegalProcess, determination: Determination) -> None:
-        # Notice is due now, or once a §2705(b) order with an end date lapses.
-        notice_allowed = (
-            determination.customer_notice_allowed or determination.notice_barred_until is not None
-        )
-        if notice_allowed and determination.objection_window_days:
+        notice = customer_notice_plan(determination)
+        if notice.before_collection:
             # Civil process: the customer hears first and may object before anything leaves.
             await self._notify_customer(process, "civil process: objection window opened")
             await self._wait(
@@ -288,7 +286,6 @@ class LegalProcessWorkflow:
                     workflow.now(), determination.objection_window_days
                 ),
             )
-            notice_allowed = False
 
         request = collection_request(process, determination, self._approval)
         self._raise_if_withdrawn()
@@ -327,7 +324,7 @@ class LegalProcessWorkflow:
         self._outcome = production_outcome(determination, collection)
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
 
-        if notice_allowed:
+        if notice.after_delivery:
             await self._customer_notice_after_ndo(process, determination)
         await self._finish(
             Finish(status=Status.CLOSED, outcome=self._outcome, detail="closed after delivery")
