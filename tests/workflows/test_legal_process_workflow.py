@@ -3,11 +3,15 @@ notice, withdrawal and the emergency path, with the real decision engine decidin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import msgspec
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.service import RPCError
+from temporalio.worker import Worker
 
 from contracts.enums import (
     Awaiting,
@@ -25,11 +29,13 @@ from contracts.workflow import (
     CallbackVerification,
     ExtensionRequest,
     ReviewDecision,
+    StatusChange,
     Withdrawal,
 )
+from services.decisions.deadlines import LATEST
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 from tests.factories import received_process
-from tests.workflows.support import awaiting_review, start, wait_for
+from tests.workflows.support import Recorder, awaiting_review, start, wait_for
 
 BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
 
@@ -346,10 +352,6 @@ async def test_a_return_date_of_9999_12_31_waits_instead_of_crashing(
     temporal_env, task_queue, carrier
 ):
     """The deadline arithmetic clamps at datetime's end; the query and the timers work."""
-    import msgspec
-
-    from services.decisions.deadlines import LATEST
-
     process = msgspec.structs.replace(
         received_process(
             await now_of(temporal_env),
@@ -365,3 +367,63 @@ async def test_a_return_date_of_9999_12_31_waits_instead_of_crashing(
     await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     state = await handle.result()
     assert state.status is Status.CLOSED and not state.escalated
+
+
+async def test_an_approval_accepted_while_another_is_recorded_is_checked_again(
+    temporal_env, task_queue
+):
+    """Content needs two approvers. While the first approval is still being recorded, two
+    more reviewers approve; both pass the validator (one approval so far). The handler lock
+    makes them wait their turn, so the register hears the approvals in order, and the
+    re-check under the lock refuses the one that comes after the request is approved: it is
+    approved once, by two people."""
+    recorder = Recorder()
+    recording_first, gate = asyncio.Event(), asyncio.Event()
+
+    @activity.defn(name="record_status")
+    async def record_status(change: StatusChange) -> None:
+        if change.detail.startswith("first approval"):
+            recording_first.set()
+            await gate.wait()
+        recorder.statuses.append(change)
+
+    activities = [a for a in recorder.activities() if a.__name__ != "record_status"]
+    process = received_process(
+        await now_of(temporal_env),
+        ProcessType.SEARCH_WARRANT,
+        (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
+    )
+    async with Worker(
+        temporal_env.client,
+        task_queue=task_queue,
+        workflows=[LegalProcessWorkflow],
+        activities=[*activities, record_status],
+    ):
+        handle = await start(temporal_env.client, task_queue, process)
+        await wait_for(handle, awaiting_review)
+        first = asyncio.create_task(
+            handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+        )
+        await asyncio.wait_for(recording_first.wait(), timeout=20)
+        second, third = [
+            await handle.start_update(
+                LegalProcessWorkflow.decide,
+                approve(who),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            )
+            for who in ("bob", "carol")
+        ]
+        gate.set()
+        await first
+        assert (await second.result()).status is Status.APPROVED
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await third.result()
+        state = await handle.result()
+    assert "no decision is awaited" in str(refused.value.cause)
+    assert state.approvals == ["alice", "bob"]
+    details = [c.detail for c in recorder.statuses]
+    assert [c.status for c in recorder.statuses].count(Status.APPROVED) == 1
+    # The register hears the decisions in the order they were made.
+    assert details.index("first approval by alice; a second approver is required") < (
+        details.index("approved by alice, bob")
+    )
