@@ -14,6 +14,7 @@ from msgspec import Meta
 
 from contracts.determination import Flag, Reason
 from contracts.enums import (
+    Awaiting,
     DataCategory,
     DecisionAction,
     Outcome,
@@ -95,8 +96,8 @@ class LegalProcessView(msgspec.Struct, frozen=True, kw_only=True):
     determination: DeterminationSummary | None = None
     deadlines: Deadlines | None = None
     awaiting: Annotated[
-        str, Meta(description="What the request waits for: verification, review, agency")
-    ] = ""
+        Awaiting, Meta(description="What the request waits for: verification, review, agency")
+    ] = Awaiting.NONE
     question: Annotated[str, Meta(description="The clarification asked of the agency, if any")] = ""
     escalated: bool = False
     overdue: bool = False

@@ -7,6 +7,7 @@ import datetime as dt
 
 import msgspec
 
+from contracts.determination import LegalEntity
 from contracts.enums import DataCategory
 from contracts.legal_process import Identifier, Period
 
@@ -18,8 +19,15 @@ class CollectionRequest(msgspec.Struct, frozen=True, kw_only=True):
     targets: list[Identifier]
     categories: list[DataCategory]
     period: Period
-    # The US parent or the EU subsidiary: collection reads only that entity's records.
-    legal_entity: str = "us"
+    # The US parent or the EU subsidiary: each target is read only among that entity's
+    # customers (GDPR Art. 48). ``target_entities`` names the entity per target (normalised
+    # value) as the determination found it; a target it does not name is read among
+    # ``legal_entity``'s. Histories from before either field collect from the US parent.
+    legal_entity: LegalEntity = LegalEntity.US
+    target_entities: dict[str, LegalEntity] = {}
+
+    def entity_of(self, target: Identifier) -> LegalEntity:
+        return self.target_entities.get(target.value, self.legal_entity)
 
 
 class CollectedFile(msgspec.Struct, frozen=True, kw_only=True):

@@ -104,6 +104,11 @@ class TargetDecision(msgspec.Struct, frozen=True, kw_only=True):
     allowed: bool
     reason: Reason | None = None
     redirect_to: str | None = None
+    # Added after the first release: collection reads the target among this entity's customers.
+    entity: Annotated[
+        LegalEntity,
+        Meta(description="Legal entity controlling the target's records, from the target facts"),
+    ] = LegalEntity.US
 
 
 class Determination(msgspec.Struct, frozen=True, kw_only=True):

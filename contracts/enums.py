@@ -117,6 +117,15 @@ class DecisionAction(enum.StrEnum):
     ESCALATE_TO_LEGAL = "escalate_to_legal"
 
 
+class Awaiting(enum.StrEnum):
+    """Whose move it is while a request waits (``CaseState.awaiting``)."""
+
+    NONE = ""  # nobody: the workflow is working, or the request is finished
+    REVIEW = "review"  # a reviewer's (or legal's) decision
+    VERIFICATION = "verification"  # staff confirming the requester or recording the call-back
+    AGENCY = "agency"  # the agency's answer to a clarification
+
+
 class RejectionReason(enum.StrEnum):
     INVALID_PROCESS = "invalid_process"
     WRONG_PROVIDER = "wrong_provider"

@@ -11,7 +11,14 @@ import datetime as dt
 import msgspec
 
 from contracts.determination import Determination
-from contracts.enums import DataCategory, DecisionAction, Outcome, RejectionReason, Status
+from contracts.enums import (
+    Awaiting,
+    DataCategory,
+    DecisionAction,
+    Outcome,
+    RejectionReason,
+    Status,
+)
 from contracts.legal_process import LegalProcess
 
 
@@ -76,7 +83,7 @@ class CaseState(msgspec.Struct, frozen=True, kw_only=True):
     determination: Determination | None = None
     approvals: list[str] = []
     approved_categories: list[DataCategory] = []
-    awaiting: str = ""
+    awaiting: Awaiting = Awaiting.NONE
     question: str = ""
     escalated: bool = False
     overdue: bool = False
@@ -100,7 +107,11 @@ class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class Timing(msgspec.Struct, frozen=True, kw_only=True):
-    """Deadline policy the workflow needs, fixed in history when the request is assessed."""
+    """Deadline policy the workflow needs, fixed in history when the request is assessed.
+
+    These defaults are the policy's too: ``services.decisions.policy.Policy`` takes its
+    deadline settings from here, and ``timing(policy)`` copies them back by field name.
+    """
 
     escalation_lead_days: int = 3
     clarification_timeout_days: int = 14

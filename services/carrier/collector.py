@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from contracts.collection import CollectedFile, CollectionRequest, CollectionResult, TargetOutcome
+from contracts.determination import LegalEntity
 from contracts.enums import DataCategory, IdentifierKind
 from contracts.legal_process import Identifier, Period, is_request_id
 from services.carrier.holdings import (
@@ -81,7 +82,7 @@ def collect(
         for index, target in enumerate(unique_targets(request.targets)):
             if progress.target_done(index):
                 continue
-            resolution = resolve(lake, target, request.period, request.legal_entity)
+            resolution = resolve(lake, target, request.period, request.entity_of(target))
             if resolution.no_data_reason:
                 progress = progress.with_outcome(
                     TargetOutcome(target=target, rows=0, no_data_reason=resolution.no_data_reason)
@@ -129,8 +130,11 @@ def collection_key(request_id: str, category: DataCategory, table: str, target_i
 # -- who held the target ----------------------------------------------------------------------
 
 
-def resolve(lake: LakeReader, target: Identifier, period: Period, legal_entity: str) -> Resolution:
-    """Who held ``target`` during ``period`` among ``legal_entity``'s customers, and when."""
+def resolve(
+    lake: LakeReader, target: Identifier, period: Period, entity: LegalEntity
+) -> Resolution:
+    """Who held ``target`` during ``period`` among ``entity``'s customers, and when."""
+    legal_entity = entity.value  # as the lake's ``subscribers.legal_entity`` spells it
     if target.kind is IdentifierKind.TELEPHONE_NUMBER:
         history = assignments(lake, numbers=[target.value])
         holders = subscribers(lake, account_ids={a.account_id for a in history})

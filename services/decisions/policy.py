@@ -67,6 +67,10 @@ class AutoApprovalClass(msgspec.Struct, frozen=True, kw_only=True):
     max_targets: Annotated[int, Meta(ge=1)] = 10
 
 
+# The deadline settings' defaults are ``Timing``'s: one place says what they are.
+_DEADLINES = Timing()
+
+
 class Policy(msgspec.Struct, frozen=True, kw_only=True):
     domicile_state: UsState = "US-DE"
     state_process: dict[UsState, StateProcessRule] = {}
@@ -79,29 +83,23 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     customer_notice_by_default: bool = True
     seek_reimbursement: bool = False  # ask agencies for §2706 costs even unasked
     voluminous_target_days: Positive = 3660  # targets x days above which §2706(c) may not exempt
-    emergency_sla_minutes: Positive = 60
-    escalation_lead_days: Positive = 3
-    clarification_timeout_days: Positive = 14
-    preservation_days: Positive = 90
-    preservation_extension_days: Positive = 90
-    max_preservation_extensions: Annotated[int, Meta(ge=0)] = 1
-    preservation_reminder_days: Positive = 14
+    # Deadlines, carried into each workflow's history as its ``Timing`` (see ``timing``).
+    emergency_sla_minutes: Positive = _DEADLINES.emergency_sla_minutes
+    escalation_lead_days: Positive = _DEADLINES.escalation_lead_days
+    clarification_timeout_days: Positive = _DEADLINES.clarification_timeout_days
+    preservation_days: Positive = _DEADLINES.preservation_days
+    preservation_extension_days: Positive = _DEADLINES.preservation_extension_days
+    max_preservation_extensions: Annotated[int, Meta(ge=0)] = _DEADLINES.max_preservation_extensions
+    preservation_reminder_days: Positive = _DEADLINES.preservation_reminder_days
 
     def state_rule(self, state: str) -> StateProcessRule:
         return self.state_process.get(state, self.out_of_state_default)
 
 
 def timing(policy: Policy) -> Timing:
-    """The deadline settings the workflow fixes in its history when it assesses a request."""
-    return Timing(
-        escalation_lead_days=policy.escalation_lead_days,
-        clarification_timeout_days=policy.clarification_timeout_days,
-        emergency_sla_minutes=policy.emergency_sla_minutes,
-        preservation_days=policy.preservation_days,
-        preservation_extension_days=policy.preservation_extension_days,
-        max_preservation_extensions=policy.max_preservation_extensions,
-        preservation_reminder_days=policy.preservation_reminder_days,
-    )
+    """The deadline settings the workflow fixes in its history when it assesses a request:
+    every ``Timing`` field, read from the policy setting of the same name."""
+    return Timing(**{name: getattr(policy, name) for name in Timing.__struct_fields__})
 
 
 def load_policy(path: str | Path | None = None) -> Policy:

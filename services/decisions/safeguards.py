@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contracts.determination import Flag
 from contracts.enums import DataCategory, ProcessType
-from contracts.legal_process import Requester
+from contracts.legal_process import LegalProcess, Requester
 from services.decisions import authorities as law
 from services.decisions.draft import Case, Draft
 
@@ -20,6 +20,14 @@ def unverified_facts(requester: Requester) -> list[str]:
         "email domain does not match the agency": requester.email_domain_verified,
     }
     return [problem for problem, passed in checks.items() if not passed]
+
+
+def callback_outstanding(process: LegalProcess) -> bool:
+    """An emergency request waits for staff to call the agency back on its published number
+    (docs/architecture.md §5 step 2) unless intake already recorded the call-back."""
+    return process.process_type is ProcessType.EMERGENCY_REQUEST and (
+        process.emergency is None or not process.emergency.callback_verified_by
+    )
 
 
 def check_requester(case: Case, draft: Draft) -> None:

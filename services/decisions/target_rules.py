@@ -18,7 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contracts.determination import Disposition, Flag, LegalEntity, Reason, TargetDecision
+import msgspec
+
+from contracts.determination import (
+    Disposition,
+    Flag,
+    LegalEntity,
+    Reason,
+    TargetDecision,
+    TargetFact,
+)
 from contracts.enums import Outcome, ProcessType
 from contracts.legal_process import Identifier
 from services.decisions import authorities as law
@@ -58,6 +67,13 @@ def _decide(case: Case, target: Identifier) -> _Verdict:
     fact = case.facts.fact_for(target)
     if fact is None:
         return _Verdict(TargetDecision(target=target, allowed=True))
+    verdict = _decide_on_fact(case, target, fact)
+    # The entity travels with the decision: collection reads the target among its customers.
+    decision = msgspec.structs.replace(verdict.decision, entity=fact.entity)
+    return _Verdict(decision, verdict.flags, verdict.needs_legal)
+
+
+def _decide_on_fact(case: Case, target: Identifier, fact: TargetFact) -> _Verdict:
     if not fact.held_in_period:
         return _refuse(
             target,

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from contracts.collection import CollectedFile, CollectionRequest
+from contracts.determination import LegalEntity
 from contracts.enums import DataCategory, IdentifierKind
 from contracts.legal_process import Identifier, Period
 from services.carrier.layout import LakeLayout
@@ -76,7 +77,7 @@ def make_request(
     categories: list[DataCategory],
     start: str = "2025-01-01",
     end: str = "2025-06-30",
-    legal_entity: str = "us",
+    legal_entity: LegalEntity = LegalEntity.US,
 ) -> CollectionRequest:
     return CollectionRequest(
         request_id=f"lr-{uuid.uuid4().hex[:12]}",

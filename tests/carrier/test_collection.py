@@ -7,6 +7,7 @@ import datetime as dt
 import msgspec
 import pytest
 
+from contracts.determination import LegalEntity
 from contracts.enums import BASIC_SUBSCRIBER_INFO, NON_CONTENT, DataCategory, IdentifierKind
 from contracts.legal_process import Identifier, Period
 from services.carrier.collector import collect
@@ -193,7 +194,9 @@ def test_eu_subsidiary_records_stay_out_of_us_collections(lake_settings) -> None
     )
     assert us.files == [] and "'eu' legal entity" in us.targets[0].no_data_reason
     eu = collect(
-        make_request([number(planted.EU_NUMBER)], [DataCategory.TOLL_RECORDS], legal_entity="eu"),
+        make_request(
+            [number(planted.EU_NUMBER)], [DataCategory.TOLL_RECORDS], legal_entity=LegalEntity.EU
+        ),
         lake_settings,
     )
     assert eu.targets[0].rows == 1 and eu.targets[0].accounts == [planted.EVE]
@@ -296,7 +299,6 @@ def test_progress_from_another_request_is_ignored(lake_settings) -> None:
 
 
 def test_target_facts_tell_the_determination_who_held_what(lake_settings) -> None:
-    from contracts.determination import LegalEntity
     from services.carrier.facts import target_facts
 
     march = Period(start=dt.date(2025, 3, 1), end=dt.date(2025, 3, 31))

@@ -135,3 +135,13 @@ def test_timing_carries_the_deadline_settings() -> None:
         max_preservation_extensions=1,
         preservation_reminder_days=14,
     )
+
+
+def test_timing_is_the_one_source_of_the_deadline_defaults() -> None:
+    """Every ``Timing`` field is a policy setting of the same name and default, so the two
+    cannot drift apart."""
+    defaults = Policy()
+    for name in Timing.__struct_fields__:
+        assert getattr(defaults, name) == getattr(Timing(), name), name
+    assert timing(defaults) == Timing()
+    assert timing(parse_policy('{"preservation_days": 30}')).preservation_days == 30

@@ -6,18 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from decision_cases import (
-    BSI,
-    NOW,
-    NUMBER,
-    TODAY,
-    VERIFIED,
-    codes,
-    days_ago,
-    decide,
-    make_process,
-    reason,
-)
 
 from contracts.determination import Disposition, Flag
 from contracts.enums import DataCategory as C
@@ -30,6 +18,8 @@ from services.decisions.policy import (
     StateProcessHandling,
     StateProcessRule,
 )
+from tests.decisions.support import BSI, codes, reason
+from tests.factories import NOW, NUMBER, TODAY, VERIFIED, days_ago, decide, make_process
 
 P = ProcessType
 AUTO = "auto_approved"

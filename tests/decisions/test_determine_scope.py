@@ -7,12 +7,13 @@ import datetime as dt
 
 import msgspec
 import pytest
-from decision_cases import ALL, BSI, NOW, days_ago, decide, reason
 
 from contracts.determination import Determination, Disposition, Flag
 from contracts.enums import DataCategory as C
 from contracts.enums import IssuerKind, Outcome, ProcessType
 from contracts.legal_process import Emergency, Period
+from tests.decisions.support import ALL, BSI, reason
+from tests.factories import NOW, days_ago, decide
 
 P = ProcessType
 FEDERAL = IssuerKind.FEDERAL

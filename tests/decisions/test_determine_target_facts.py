@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from decision_cases import NUMBER, OTHER_NUMBER, decide, reason
 
 from contracts.determination import Disposition, Flag, LegalEntity, TargetFact, TargetFacts
 from contracts.enums import DataCategory as C
 from contracts.enums import IdentifierKind, IssuerKind, Outcome, ProcessType
 from contracts.legal_process import Emergency
 from services.decisions.identifiers import normalise_identifier
+from tests.decisions.support import reason
+from tests.factories import NUMBER, OTHER_NUMBER, decide
 
 NOT_HELD = TargetFact(held_in_period=False)
 RESOLD = TargetFact(resold=True, reseller_customer="Acme Wholesale Voice LLC")
@@ -123,6 +124,7 @@ def test_eu_held_emergency_is_a_vital_interests_question_for_legal() -> None:
     assert d.disposition is Disposition.PROCEED
     assert d.targets[0].allowed is True
     assert d.targets[0].reason.authority == "GDPR Art. 48; Art. 49(1)(f)"
+    assert d.targets[0].entity is LegalEntity.EU  # collected among the subsidiary's customers
     assert d.legal_review_required is True
     assert Flag.EU_DATA in d.flags
 
@@ -139,6 +141,7 @@ def test_eu_authority_order_for_eu_held_data_goes_to_the_subsidiary() -> None:
     assert {Flag.FOREIGN, Flag.EU_DATA} <= set(d.flags)
     assert d.reasons[0].authority == "Regulation (EU) 2023/1543"
     assert d.targets[0].allowed is True  # GDPR Art. 48 is no bar to the EU's own order
+    assert d.targets[0].entity is LegalEntity.EU
 
 
 def test_eu_country_order_for_us_held_data_is_mlat() -> None:

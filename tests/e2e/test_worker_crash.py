@@ -95,6 +95,7 @@ def worker_process(settings, temporal_env) -> subprocess.Popen:
         "WRIT_TEMPORAL_ADDRESS": config.target_host,
         "WRIT_TASK_QUEUE": settings.task_queue,
         "WRIT_PAYLOAD_KEY": settings.payload_key,
+        "WRIT_PRODUCTION_SIGNING_KEY": settings.production_signing_key,
         "WRIT_S3_ENDPOINT": settings.s3_endpoint,
         "WRIT_S3_ACCESS_KEY": settings.s3_access_key,
         "WRIT_S3_SECRET_KEY": settings.s3_secret_key,

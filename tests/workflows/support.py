@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,8 +27,8 @@ from contracts.collection import (
     TargetOutcome,
 )
 from contracts.determination import TargetFacts
-from contracts.enums import DataCategory, IdentifierKind, IssuerKind, ProcessType, Status
-from contracts.legal_process import Emergency, Identifier, LegalProcess, NdoTerm, Period, Requester
+from contracts.enums import Awaiting, Status
+from contracts.legal_process import LegalProcess
 from contracts.workflow import (
     AgencyNotice,
     Assessment,
@@ -149,52 +148,6 @@ class Recorder:
         return [c.status.value for c in self.statuses]
 
 
-def make_process(
-    now: dt.datetime,
-    process_type: ProcessType = ProcessType.SUBPOENA,
-    categories: tuple[DataCategory, ...] = (
-        DataCategory.SUBSCRIBER_INFO,
-        DataCategory.TOLL_RECORDS,
-    ),
-    *,
-    issuer_kind: IssuerKind = IssuerKind.STATE,
-    jurisdiction: str = "US-NC",
-    return_in_days: int | None = 30,
-    verified: bool = True,
-    ndo: NdoTerm | None = None,
-    emergency: Emergency | None = None,
-    targets: tuple[str, ...] = ("+19195550100",),
-) -> LegalProcess:
-    today = now.date()
-    return LegalProcess(
-        request_id=f"lp_{uuid.uuid4().hex[:24]}",
-        process_type=process_type,
-        issuer_kind=issuer_kind,
-        issuer_name="Wake County Superior Court",
-        jurisdiction=jurisdiction,
-        issued_on=today - dt.timedelta(days=2),
-        received_at=now,
-        case_number="2026-CR-1",
-        requester=Requester(
-            agency_id="raleigh-pd",
-            agency_name="Raleigh PD",
-            agency_jurisdiction="US-NC",
-            officer_email="j.doe@raleighpd.gov",
-            agency_registered=True,
-            email_domain_verified=verified,
-            officer_known=verified,
-        ),
-        targets=[Identifier(kind=IdentifierKind.TELEPHONE_NUMBER, value=t) for t in targets],
-        categories=list(categories),
-        period=Period(start=today - dt.timedelta(days=90), end=today - dt.timedelta(days=1)),
-        return_date=today + dt.timedelta(days=return_in_days)
-        if return_in_days is not None
-        else None,
-        non_disclosure_order=ndo,
-        emergency=emergency,
-    )
-
-
 STARTED: list[str] = []  # workflow ids started by the running test, replayed after it
 
 
@@ -221,4 +174,4 @@ async def wait_for(handle: WorkflowHandle, predicate: Callable, timeout: float =
 
 
 def awaiting_review(state) -> bool:
-    return state.status is Status.IN_REVIEW and state.awaiting == "review"
+    return state.status is Status.IN_REVIEW and state.awaiting is Awaiting.REVIEW

@@ -3,13 +3,18 @@ notice, withdrawal and the emergency path, with the real decision engine decidin
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import msgspec
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.service import RPCError
+from temporalio.worker import Worker
 
 from contracts.enums import (
+    Awaiting,
     DataCategory,
     DecisionAction,
     IssuerKind,
@@ -24,10 +29,13 @@ from contracts.workflow import (
     CallbackVerification,
     ExtensionRequest,
     ReviewDecision,
+    StatusChange,
     Withdrawal,
 )
+from services.decisions.deadlines import LATEST
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
-from tests.workflows.support import awaiting_review, make_process, start, wait_for
+from tests.factories import received_process
+from tests.workflows.support import Recorder, awaiting_review, start, wait_for
 
 BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
 
@@ -48,7 +56,7 @@ async def now_of(env) -> dt.datetime:
 async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered(
     temporal_env, task_queue, carrier
 ):
-    process = make_process(await now_of(temporal_env))
+    process = received_process(await now_of(temporal_env))
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
     assert state.status is Status.CLOSED
@@ -62,7 +70,7 @@ async def test_verified_in_state_subpoena_for_bsi_is_auto_approved_and_delivered
 
 
 async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), categories=(DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT)
     )
     handle = await start(temporal_env.client, task_queue, process)
@@ -80,7 +88,7 @@ async def test_subpoena_asking_for_content_is_narrowed_to_bsi(temporal_env, task
 
 
 async def test_content_needs_two_different_approvers(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.SEARCH_WARRANT,
         (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
@@ -101,7 +109,7 @@ async def test_content_needs_two_different_approvers(temporal_env, task_queue, c
 
 
 async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -131,7 +139,7 @@ async def test_return_date_escalates_then_marks_overdue(temporal_env, task_queue
 
 
 async def test_clarification_answered_and_clarification_timeout(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -170,7 +178,7 @@ async def test_clarification_answered_and_clarification_timeout(temporal_env, ta
 
 
 async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), ProcessType.SEARCH_WARRANT, (DataCategory.CONTENT,)
     )
     handle = await start(temporal_env.client, task_queue, process)
@@ -190,7 +198,7 @@ async def test_withdrawal_mid_review_ends_cleanly(temporal_env, task_queue, carr
 
 async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue, carrier):
     start_time = await now_of(temporal_env)
-    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    process = received_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
     assert state.status is Status.RELEASED and state.outcome is Outcome.PRESERVED
@@ -204,7 +212,7 @@ async def test_preservation_runs_90_days_then_releases(temporal_env, task_queue,
 
 async def test_preservation_extends_once_only(temporal_env, task_queue, carrier):
     start_time = await now_of(temporal_env)
-    process = make_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
+    process = received_process(start_time, ProcessType.PRESERVATION_REQUEST, BSI)
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, lambda s: s.status is Status.PRESERVED)
     first_expiry = state.deadlines.preservation_expires_at
@@ -235,7 +243,7 @@ async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(
 ):
     now = await now_of(temporal_env)
     ends_on = now.date() + dt.timedelta(days=45)
-    process = make_process(
+    process = received_process(
         now,
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -251,7 +259,7 @@ async def test_ndo_with_end_date_delays_customer_notice_until_it_ends(
 
 
 async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.COURT_ORDER_2703D,
         (DataCategory.DETAIL_RECORDS,),
@@ -265,7 +273,7 @@ async def test_indefinite_ndo_never_notifies(temporal_env, task_queue, carrier):
 
 
 async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_queue, carrier):
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env),
         ProcessType.EMERGENCY_REQUEST,
         BSI,
@@ -275,7 +283,7 @@ async def test_emergency_needs_callback_and_two_approvers(temporal_env, task_que
     )
     handle = await start(temporal_env.client, task_queue, process)
     state = await wait_for(handle, lambda s: s.status is Status.VERIFYING)
-    assert state.awaiting == "verification"
+    assert state.awaiting is Awaiting.VERIFICATION
     with pytest.raises(WorkflowUpdateFailedError):  # decisions wait for the call-back
         await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     await handle.execute_update(
@@ -296,7 +304,7 @@ async def test_civil_subpoena_waits_out_the_customer_objection_window(
     temporal_env, task_queue, carrier
 ):
     start_time = await now_of(temporal_env)
-    process = make_process(
+    process = received_process(
         start_time,
         ProcessType.CIVIL_SUBPOENA,
         (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
@@ -325,7 +333,7 @@ async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(
     from contracts.determination import Disposition, LegalEntity, TargetFact, TargetFacts
 
     carrier.facts = TargetFacts(targets={"+19195550100": TargetFact(entity=LegalEntity.EU)})
-    process = make_process(
+    process = received_process(
         await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, (DataCategory.DETAIL_RECORDS,)
     )
     handle = await start(temporal_env.client, task_queue, process)
@@ -338,3 +346,84 @@ async def test_us_process_for_eu_held_data_goes_to_legal_and_is_never_collected(
     state = await handle.result()
     assert state.status is Status.REDIRECTED and state.outcome is Outcome.REDIRECTED
     assert carrier.collections == [] and carrier.deliveries == []
+
+
+async def test_a_return_date_of_9999_12_31_waits_instead_of_crashing(
+    temporal_env, task_queue, carrier
+):
+    """The deadline arithmetic clamps at datetime's end; the query and the timers work."""
+    process = msgspec.structs.replace(
+        received_process(
+            await now_of(temporal_env),
+            ProcessType.COURT_ORDER_2703D,
+            (DataCategory.DETAIL_RECORDS,),
+        ),
+        return_date=dt.date.max,
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    assert state.deadlines.respond_by == LATEST
+    assert state.deadlines.escalate_at == LATEST - dt.timedelta(days=3)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+    state = await handle.result()
+    assert state.status is Status.CLOSED and not state.escalated
+
+
+async def test_an_approval_accepted_while_another_is_recorded_is_checked_again(
+    temporal_env, task_queue
+):
+    """Content needs two approvers. While the first approval is still being recorded, two
+    more reviewers approve; both pass the validator (one approval so far). The handler lock
+    makes them wait their turn, so the register hears the approvals in order, and the
+    re-check under the lock refuses the one that comes after the request is approved: it is
+    approved once, by two people."""
+    recorder = Recorder()
+    recording_first, gate = asyncio.Event(), asyncio.Event()
+
+    @activity.defn(name="record_status")
+    async def record_status(change: StatusChange) -> None:
+        if change.detail.startswith("first approval"):
+            recording_first.set()
+            await gate.wait()
+        recorder.statuses.append(change)
+
+    activities = [a for a in recorder.activities() if a.__name__ != "record_status"]
+    process = received_process(
+        await now_of(temporal_env),
+        ProcessType.SEARCH_WARRANT,
+        (DataCategory.SUBSCRIBER_INFO, DataCategory.CONTENT),
+    )
+    async with Worker(
+        temporal_env.client,
+        task_queue=task_queue,
+        workflows=[LegalProcessWorkflow],
+        activities=[*activities, record_status],
+    ):
+        handle = await start(temporal_env.client, task_queue, process)
+        await wait_for(handle, awaiting_review)
+        first = asyncio.create_task(
+            handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
+        )
+        await asyncio.wait_for(recording_first.wait(), timeout=20)
+        second, third = [
+            await handle.start_update(
+                LegalProcessWorkflow.decide,
+                approve(who),
+                wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            )
+            for who in ("bob", "carol")
+        ]
+        gate.set()
+        await first
+        assert (await second.result()).status is Status.APPROVED
+        with pytest.raises(WorkflowUpdateFailedError) as refused:
+            await third.result()
+        state = await handle.result()
+    assert "no decision is awaited" in str(refused.value.cause)
+    assert state.approvals == ["alice", "bob"]
+    details = [c.detail for c in recorder.statuses]
+    assert [c.status for c in recorder.statuses].count(Status.APPROVED) == 1
+    # The register hears the decisions in the order they were made.
+    assert details.index("first approval by alice; a second approver is required") < (
+        details.index("approved by alice, bob")
+    )

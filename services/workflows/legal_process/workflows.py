@@ -4,39 +4,32 @@ Deterministic: no I/O, no clock but ``workflow.now()``. The machine's legal
 determination arrives from the ``assess`` activity (it needs the policy file and the
 carrier's number-assignment facts); people decide through validated updates; every
 deadline is a durable timer. Only references to subscriber data pass through here.
+
+This module only sequences. What each step decides is pure code in ``services.decisions``:
+``disposition`` (where the request goes next), ``deadlines`` (every clock),
+``approval`` (who may decide and how approvals narrow the scope) and ``approved_scope``
+(exactly what is collected).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import Callable
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts.collection import (
-        CollectionRequest,
-        CollectionResult,
-        DeliveryReceipt,
-        DeliveryRequest,
-        PackageRequest,
-        ProductionPackage,
-    )
+    from contracts.collection import DeliveryRequest, PackageRequest
     from contracts.determination import Determination, Disposition
-    from contracts.enums import (
-        DataCategory,
-        DecisionAction,
-        Outcome,
-        ProcessType,
-        Role,
-        Status,
-    )
-    from contracts.legal_process import LegalProcess, Period
+    from contracts.enums import Awaiting, DecisionAction, Outcome, ProcessType, Status
+    from contracts.legal_process import LegalProcess
     from contracts.workflow import (
         AgencyNotice,
         AgencyResponse,
-        Assessment,
         CallbackVerification,
         CaseState,
         CustomerNotice,
@@ -50,7 +43,21 @@ with workflow.unsafe.imports_passed_through():
         Timing,
         Withdrawal,
     )
+    from services.decisions import approval as approvals
+    from services.decisions import deadlines
+    from services.decisions.approved_scope import collection_request, preservation_request
+    from services.decisions.disposition import (
+        Finish,
+        Next,
+        after_assessment,
+        after_collection,
+        after_review,
+        customer_notice_plan,
+        production_outcome,
+    )
+    from services.decisions.safeguards import callback_outstanding, unverified_facts
     from services.workflows import search_attributes as sa
+    from services.workflows.legal_process.activities import LegalProcessActivities
 
 SYSTEM = "writ"
 QUICK = {
@@ -72,7 +79,6 @@ DELIVERY = {
     "retry_policy": RetryPolicy(backoff_coefficient=2.0, maximum_interval=timedelta(minutes=30)),
 }
 
-APPROVER_ROLES = {Role.REVIEWER.value, Role.LEGAL.value}
 FINISHED = {
     Status.DELIVERED,
     Status.CLOSED,
@@ -81,14 +87,11 @@ FINISHED = {
     Status.WITHDRAWN,
     Status.RELEASED,
 }
+DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
 
 
 class Withdrawn(Exception):
     """Raised inside the run to unwind to the single clean exit for a withdrawal."""
-
-
-def _end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day + timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
 
 @workflow.defn
@@ -96,15 +99,13 @@ class LegalProcessWorkflow:
     def __init__(self) -> None:
         self._process: LegalProcess | None = None
         self._status = Status.RECEIVED
-        self._assessment: Assessment | None = None
+        self._determination: Determination | None = None
         self._timing = Timing()
-        self._approvals: list[str] = []
-        self._approved_categories: list[DataCategory] = []
-        self._approved_targets: list[str] | None = None
+        self._approval = approvals.Approval()
         self._decision: DecisionAction | None = None
         self._rejection: ReviewDecision | None = None
         self._legal_required = False
-        self._awaiting = ""
+        self._awaiting = Awaiting.NONE
         self._question = ""
         self._answered = False
         self._escalated = False
@@ -117,6 +118,9 @@ class LegalProcessWorkflow:
         self._clarification_due_at: dt.datetime | None = None
         self._outcome: Outcome | None = None
         self._production_key = ""
+        # Update handlers that run activities take turns (samples-python
+        # message_passing/safe_message_handlers): one decision is recorded at a time.
+        self._handler_lock = asyncio.Lock()
 
     # -- run -----------------------------------------------------------------------------
 
@@ -132,134 +136,99 @@ class LegalProcessWorkflow:
         )
         await self._set_status(Status.RECEIVED, "taken in")
         try:
-            if not await self._verify_requester(process):
-                await self._finish(
-                    Status.REJECTED, Outcome.REJECTED, "requester could not be verified"
-                )
-                return self.state()
-            self._assessment = await workflow.execute_activity(
-                "assess", arg, result_type=Assessment, **QUICK
-            )
-            self._raise_if_withdrawn()
-            self._timing = self._assessment.timing
-            determination = self._assessment.determination
-            self._legal_required = determination.legal_review_required
-
-            if determination.terminal_outcome is not None and determination.disposition in (
-                Disposition.REDIRECT,
-                Disposition.REJECT,
-            ):
-                status = (
-                    Status.REDIRECTED
-                    if determination.disposition is Disposition.REDIRECT
-                    else Status.REJECTED
-                )
-                await self._finish(
-                    status, determination.terminal_outcome, "determined by rule", determination
-                )
-                return self.state()
-
-            if determination.disposition is Disposition.PRESERVE:
-                await self._preserve(process, determination)
-                return self.state()
-
-            needs_review = (
-                determination.human_review_required
-                or determination.disposition is Disposition.MANUAL
-            )
-            if needs_review:
-                # Before the status is visible, so a decision sent the moment the queue shows
-                # the request is accepted rather than refused as unexpected.
-                self._awaiting = "review"
-            await self._set_status(
-                Status.IN_REVIEW, "machine determination recorded", determination=determination
-            )
-            if needs_review:
-                await self._await_review(process, determination)
-            else:
-                self._approvals = ["policy:auto-approval"]
-                self._approved_categories = list(determination.allowed_categories)
-                self._decision = DecisionAction.APPROVE
-                await self._set_status(
-                    Status.APPROVED, "auto-approved by policy: lowest-risk class"
-                )
-
-            if self._rejection is not None:
-                reason = (
-                    self._rejection.reason_code.value if self._rejection.reason_code else "other"
-                )
-                await self._finish(
-                    Status.REJECTED,
-                    Outcome.REJECTED,
-                    f"rejected ({reason}): {self._rejection.note}",
-                    actor=self._rejection.reviewer,
-                )
-                return self.state()
-            if determination.disposition is Disposition.MANUAL:
-                # Prospective and national-security process are executed by legal by hand.
-                await self._finish(Status.CLOSED, Outcome.PRODUCED, "handled manually by legal")
-                return self.state()
-            if determination.disposition is Disposition.REDIRECT:
-                # A redirect legal had to confirm (e.g. EU-held data): approval confirms it;
-                # nothing is collected without a "proceed" determination.
-                await self._finish(
-                    Status.REDIRECTED, Outcome.REDIRECTED, "redirect confirmed by review"
-                )
-                return self.state()
-            if determination.disposition is Disposition.REJECT:
-                await self._finish(Status.REJECTED, Outcome.REJECTED, "refusal confirmed by review")
-                return self.state()
-
-            await self._produce(process, determination)
+            await self._run_steps(arg)
         except Withdrawn:
             withdrawal = self._withdrawal
             await self._finish(
-                Status.WITHDRAWN,
-                Outcome.WITHDRAWN,
-                f"withdrawn by the agency: {withdrawal.reason}",
-                actor=withdrawal.requested_by,
+                Finish(
+                    status=Status.WITHDRAWN,
+                    outcome=Outcome.WITHDRAWN,
+                    detail=f"withdrawn by the agency: {withdrawal.reason}",
+                    actor=withdrawal.requested_by,
+                )
             )
+        # A decision still being recorded finishes before the result is final.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state()
+
+    async def _run_steps(self, arg: LegalProcessInput) -> None:
+        """docs/architecture.md §5 in order: verify, assess, review, then produce, preserve
+        or end."""
+        process = arg.process
+        if not await self._verify_requester(process):
+            await self._finish(
+                Finish(
+                    status=Status.REJECTED,
+                    outcome=Outcome.REJECTED,
+                    detail="requester could not be verified",
+                )
+            )
+            return
+        assessment = await workflow.execute_activity_method(
+            LegalProcessActivities.assess, arg, **QUICK
+        )
+        self._raise_if_withdrawn()
+        self._determination = determination = assessment.determination
+        self._timing = assessment.timing
+        self._legal_required = determination.legal_review_required
+
+        step = after_assessment(determination)
+        if isinstance(step, Finish):
+            await self._finish(step, determination)
+            return
+        if step is Next.PRESERVE:
+            await self._preserve(process, determination)
+            return
+        if step is Next.REVIEW:
+            # Before the status is visible, so a decision sent the moment the queue shows
+            # the request is accepted rather than refused as unexpected.
+            self._awaiting = Awaiting.REVIEW
+        await self._set_status(
+            Status.IN_REVIEW, "machine determination recorded", determination=determination
+        )
+        if step is Next.REVIEW:
+            await self._await_review(process)
+        else:
+            self._approval = approvals.auto_approval(determination)
+            self._decision = DecisionAction.APPROVE
+            await self._set_status(Status.APPROVED, "auto-approved by policy: lowest-risk class")
+
+        step = after_review(determination, self._rejection)
+        if isinstance(step, Finish):
+            await self._finish(step)
+            return
+        await self._produce(process, determination)
 
     # -- steps ---------------------------------------------------------------------------
 
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
-        requester = process.requester
-        # docs/architecture.md §5: agency registered, officer known, email domain the agency's own.
-        needs_check = not (
-            requester.agency_registered
-            and requester.email_domain_verified
-            and requester.officer_known
-        )
-        needs_callback = process.process_type is ProcessType.EMERGENCY_REQUEST and (
-            process.emergency is None or not process.emergency.callback_verified_by
-        )
+        needs_check = bool(unverified_facts(process.requester))
+        needs_callback = callback_outstanding(process)
         if not needs_check and not needs_callback:
             return True
         await self._set_status(
             Status.VERIFYING,
             "requester not verified" if needs_check else "call-back to the agency required",
         )
-        self._awaiting = "verification"
+        self._awaiting = Awaiting.VERIFICATION
         await self._wait(
             lambda: (
                 (not needs_check or self._requester_verified is not None)
                 and (not needs_callback or self._callback is not None)
             )
         )
-        self._awaiting = ""
+        self._awaiting = Awaiting.NONE
         return self._requester_verified is not False
 
-    async def _await_review(self, process: LegalProcess, determination: Determination) -> None:
-        self._awaiting = "review"
-        while self._decision not in (DecisionAction.APPROVE, DecisionAction.REJECT):
-            deadline = self._next_deadline(process)
+    async def _await_review(self, process: LegalProcess) -> None:
+        self._awaiting = Awaiting.REVIEW
+        while self._decision not in DECIDED:
+            deadline = deadlines.next_deadline(
+                self._response_deadline(process), escalated=self._escalated, overdue=self._overdue
+            )
             timed_out = not await self._wait(
-                lambda: (
-                    self._decision in (DecisionAction.APPROVE, DecisionAction.REJECT)
-                    or self._decision is DecisionAction.ASK_AGENCY
-                ),
+                lambda: self._decision in DECIDED or self._decision is DecisionAction.ASK_AGENCY,
                 until=deadline,
             )
             if timed_out:
@@ -267,16 +236,14 @@ class LegalProcessWorkflow:
                 continue
             if self._decision is DecisionAction.ASK_AGENCY:
                 await self._await_agency()
-        self._awaiting = ""
+        self._awaiting = Awaiting.NONE
 
     async def _await_agency(self) -> None:
-        self._clarification_due_at = workflow.now() + timedelta(
-            days=self._timing.clarification_timeout_days
-        )
+        self._clarification_due_at = deadlines.clarification_due(workflow.now(), self._timing)
         answered = await self._wait(lambda: self._answered, until=self._clarification_due_at)
         self._clarification_due_at = None
         self._decision = None
-        self._awaiting = "review"
+        self._awaiting = Awaiting.REVIEW
         detail = (
             "agency answered the clarification"
             if answered
@@ -287,85 +254,53 @@ class LegalProcessWorkflow:
         await self._set_status(Status.IN_REVIEW, detail, escalated=self._escalated)
         self._answered = False
 
-    def _next_deadline(self, process: LegalProcess) -> dt.datetime | None:
-        escalate_at, overdue_at = self._deadline_times(process)
-        if not self._escalated and escalate_at is not None:
-            return escalate_at
-        if not self._overdue and overdue_at is not None:
-            return overdue_at
-        return None
-
-    def _deadline_times(
-        self, process: LegalProcess
-    ) -> tuple[dt.datetime | None, dt.datetime | None]:
-        if process.process_type is ProcessType.EMERGENCY_REQUEST:
-            sla = process.received_at + timedelta(minutes=self._timing.emergency_sla_minutes)
-            return sla, sla
-        if process.return_date is None:
-            return None, None
-        overdue_at = _end_of_day(process.return_date)
-        return overdue_at - timedelta(days=self._timing.escalation_lead_days), overdue_at
+    def _response_deadline(self, process: LegalProcess) -> deadlines.ResponseDeadline:
+        return deadlines.response_deadline(process, self._timing)
 
     async def _on_deadline(self, process: LegalProcess) -> None:
-        escalate_at, overdue_at = self._deadline_times(process)
-        now = workflow.now()
-        if overdue_at is not None and now >= overdue_at and not self._overdue:
+        event = deadlines.deadline_event(
+            self._response_deadline(process),
+            workflow.now(),
+            escalated=self._escalated,
+            overdue=self._overdue,
+        )
+        if event is deadlines.DeadlineEvent.OVERDUE:
             self._overdue = self._escalated = True
             await self._set_status(
                 self._status, "return date passed without a decision", escalated=True, overdue=True
             )
-        elif escalate_at is not None and now >= escalate_at and not self._escalated:
+        elif event is deadlines.DeadlineEvent.ESCALATED:
             self._escalated = True
             await self._set_status(
                 self._status, "return date near without a decision", escalated=True
             )
 
     async def _produce(self, process: LegalProcess, determination: Determination) -> None:
-        # Notice is due now, or once a §2705(b) order with an end date lapses.
-        notice_allowed = (
-            determination.customer_notice_allowed or determination.notice_barred_until is not None
-        )
-        if notice_allowed and determination.objection_window_days:
+        notice = customer_notice_plan(determination)
+        if notice.before_collection:
             # Civil process: the customer hears first and may object before anything leaves.
             await self._notify_customer(process, "civil process: objection window opened")
             await self._wait(
                 lambda: False,
-                until=workflow.now() + timedelta(days=determination.objection_window_days),
+                until=deadlines.objection_window_ends(
+                    workflow.now(), determination.objection_window_days
+                ),
             )
-            notice_allowed = False
 
-        period = determination.period or process.period
-        if period is None:
-            day = process.issued_on
-            period = Period(start=day, end=day)
-        if determination.targets:
-            targets = [d.target for d in determination.targets if d.allowed]
-        else:
-            targets = list(process.targets)
-        if self._approved_targets is not None:
-            targets = [t for t in targets if t.value in self._approved_targets]
+        request = collection_request(process, determination, self._approval)
         self._raise_if_withdrawn()
         await self._set_status(Status.COLLECTING, "collecting the approved scope")
-        collection = await workflow.execute_activity(
-            "collect_records",
-            CollectionRequest(
-                request_id=process.request_id,
-                targets=targets,
-                categories=self._approved_categories,
-                period=period,
-            ),
-            result_type=CollectionResult,
-            **LONG_SCAN,
+        collection = await workflow.execute_activity_method(
+            LegalProcessActivities.collect_records, request, **LONG_SCAN
         )
-        if collection.total_rows == 0:
-            await self._finish(
-                Status.CLOSED, Outcome.NO_DATA, "no records held for the approved scope"
-            )
+        step = after_collection(collection)
+        if isinstance(step, Finish):
+            await self._finish(step)
             return
 
         await self._set_status(Status.DELIVERING, "packaging the production")
-        package = await workflow.execute_activity(
-            "build_package",
+        package = await workflow.execute_activity_method(
+            LegalProcessActivities.build_package,
             PackageRequest(
                 request_id=process.request_id,
                 collection=collection,
@@ -373,32 +308,28 @@ class LegalProcessWorkflow:
                 f"({process.jurisdiction}), case {process.case_number}",
                 agency_name=process.requester.agency_name,
                 certified_on=workflow.now().date(),
+                period=request.period,
             ),
-            result_type=ProductionPackage,
             **QUICK,
         )
         self._production_key = package.archive_key or package.manifest_key
-        await workflow.execute_activity(
-            "deliver_production",
+        await workflow.execute_activity_method(
+            LegalProcessActivities.deliver_production,
             DeliveryRequest(
                 request_id=process.request_id,
                 agency_id=process.requester.agency_id,
                 package=package,
             ),
-            result_type=DeliveryReceipt,
             **DELIVERY,
         )
-        partial = (
-            any(not d.allowed for d in determination.targets)
-            or any(t.rows == 0 for t in collection.targets)
-            or bool(determination.denied_categories)
-        )
-        self._outcome = Outcome.PARTIALLY_PRODUCED if partial else Outcome.PRODUCED
+        self._outcome = production_outcome(determination, collection)
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
 
-        if notice_allowed:
+        if notice.after_delivery:
             await self._customer_notice_after_ndo(process, determination)
-        await self._finish(Status.CLOSED, self._outcome, "closed after delivery")
+        await self._finish(
+            Finish(status=Status.CLOSED, outcome=self._outcome, detail="closed after delivery")
+        )
 
     async def _customer_notice_after_ndo(
         self, process: LegalProcess, determination: Determination
@@ -406,35 +337,26 @@ class LegalProcessWorkflow:
         """Notice goes out now, or the day after a §2705(b) order with an end date lapses;
         an indefinite order makes ``customer_notice_allowed`` false and never reaches here."""
         if determination.notice_barred_until is not None:
-            await self._wait(lambda: False, until=_end_of_day(determination.notice_barred_until))
+            await self._wait(
+                lambda: False,
+                until=deadlines.notice_barred_until(determination.notice_barred_until),
+            )
         await self._notify_customer(process, "legal process disclosed records of your account")
 
     async def _notify_customer(self, process: LegalProcess, reason: str) -> None:
-        await workflow.execute_activity(
-            "notify_customer", CustomerNotice(request_id=process.request_id, reason=reason), **QUICK
+        await workflow.execute_activity_method(
+            LegalProcessActivities.notify_customer,
+            CustomerNotice(request_id=process.request_id, reason=reason),
+            **QUICK,
         )
 
     async def _preserve(self, process: LegalProcess, determination: Determination) -> None:
-        period = (
-            determination.period
-            or process.period
-            or Period(start=process.issued_on, end=process.issued_on)
-        )
-        await workflow.execute_activity(
-            "preserve_records",
-            CollectionRequest(
-                request_id=process.request_id,
-                targets=[d.target for d in determination.targets if d.allowed]
-                or list(process.targets),
-                categories=list(determination.allowed_categories) or list(process.categories),
-                period=period,
-            ),
-            result_type=CollectionResult,
+        await workflow.execute_activity_method(
+            LegalProcessActivities.preserve_records,
+            preservation_request(process, determination),
             **LONG_SCAN,
         )
-        self._preservation_expires_at = workflow.now() + timedelta(
-            days=self._timing.preservation_days
-        )
+        self._preservation_expires_at = deadlines.preservation_expires(workflow.now(), self._timing)
         await self._set_status(
             Status.PRESERVED,
             "records preserved under 18 U.S.C. §2703(f)",
@@ -444,7 +366,7 @@ class LegalProcessWorkflow:
         reminded_for: dt.datetime | None = None
         while True:
             expires_at = self._preservation_expires_at
-            remind_at = expires_at - timedelta(days=self._timing.preservation_reminder_days)
+            remind_at = deadlines.preservation_reminder(expires_at, self._timing)
             if reminded_for != expires_at and workflow.now() < remind_at:
                 extended = await self._wait(
                     lambda e=expires_at: self._preservation_expires_at != e, until=remind_at
@@ -453,8 +375,8 @@ class LegalProcessWorkflow:
                     continue
             if reminded_for != expires_at:
                 reminded_for = expires_at
-                await workflow.execute_activity(
-                    "notify_agency",
+                await workflow.execute_activity_method(
+                    LegalProcessActivities.notify_agency,
                     AgencyNotice(
                         request_id=process.request_id,
                         subject=f"Preservation {process.request_id} expires "
@@ -469,16 +391,22 @@ class LegalProcessWorkflow:
             )
             if not extended:
                 break
-        await workflow.execute_activity(
-            "release_preservation", CustomerNotice(request_id=process.request_id), **QUICK
+        await workflow.execute_activity_method(
+            LegalProcessActivities.release_preservation,
+            CustomerNotice(request_id=process.request_id),
+            **QUICK,
         )
         await self._finish(
-            Status.RELEASED, Outcome.PRESERVED, "preservation period ended; snapshot released"
+            Finish(
+                status=Status.RELEASED,
+                outcome=Outcome.PRESERVED,
+                detail="preservation period ended; snapshot released",
+            )
         )
 
     # -- plumbing ------------------------------------------------------------------------
 
-    async def _wait(self, condition, until: dt.datetime | None = None) -> bool:
+    async def _wait(self, condition: Callable[[], bool], until: dt.datetime | None = None) -> bool:
         """Wait for ``condition`` (or a withdrawal) until ``until``; True if the condition held."""
         timeout = None if until is None else max(until - workflow.now(), timedelta(0))
         try:
@@ -504,8 +432,8 @@ class LegalProcessWorkflow:
     ) -> None:
         self._status = status
         workflow.upsert_search_attributes([sa.LEGAL_PROCESS_STATUS.value_set(status.value)])
-        await workflow.execute_activity(
-            "record_status",
+        await workflow.execute_activity_method(
+            LegalProcessActivities.record_status,
             StatusChange(
                 request_id=self._process.request_id,
                 status=status,
@@ -519,18 +447,15 @@ class LegalProcessWorkflow:
             **QUICK,
         )
 
-    async def _finish(
-        self,
-        status: Status,
-        outcome: Outcome,
-        detail: str,
-        determination: Determination | None = None,
-        actor: str = SYSTEM,
-    ) -> None:
-        self._outcome = outcome
-        self._awaiting = ""
+    async def _finish(self, finish: Finish, determination: Determination | None = None) -> None:
+        self._outcome = finish.outcome
+        self._awaiting = Awaiting.NONE
         await self._set_status(
-            status, detail, outcome=outcome, determination=determination, actor=actor
+            finish.status,
+            finish.detail,
+            outcome=finish.outcome,
+            determination=determination,
+            actor=finish.actor or SYSTEM,
         )
 
     def _raise_if_withdrawn(self) -> None:
@@ -541,15 +466,25 @@ class LegalProcessWorkflow:
 
     @workflow.update
     async def decide(self, decision: ReviewDecision) -> DecisionReceipt:
+        async with self._handler_lock:
+            # Accepted by the validator, but a decision recorded meanwhile may have moved
+            # the request on (e.g. the last approval): refuse rather than act on stale state.
+            refusal = self._decision_refusal(decision)
+            if refusal is not None:
+                raise ApplicationError(refusal, type="DecisionRefused", non_retryable=True)
+            await self._record_decision(decision)
+        return self._receipt()
+
+    async def _record_decision(self, decision: ReviewDecision) -> None:
         # The status is recorded before ``_decision`` releases the run loop, so the register
         # sees "approved" before "collecting", never the other way round.
         if decision.action is DecisionAction.APPROVE:
-            self._approvals.append(decision.reviewer)
-            self._narrow_approval(decision)
-            if len(self._approvals) >= self._approvals_required():
+            determination = self._current_determination()
+            self._approval = approvals.approve(self._approval, decision, determination)
+            if approvals.is_approved(self._approval, determination):
                 await self._set_status(
                     Status.APPROVED,
-                    f"approved by {', '.join(self._approvals)}",
+                    f"approved by {', '.join(self._approval.approvers)}",
                     actor=decision.reviewer,
                 )
                 self._decision = DecisionAction.APPROVE
@@ -565,7 +500,7 @@ class LegalProcessWorkflow:
             self._decision = DecisionAction.REJECT
         elif decision.action is DecisionAction.ASK_AGENCY:
             self._question = decision.question
-            self._awaiting = "agency"
+            self._awaiting = Awaiting.AGENCY
             await self._set_status(
                 Status.AWAITING_AGENCY, "clarification asked of the agency", actor=decision.reviewer
             )
@@ -579,63 +514,37 @@ class LegalProcessWorkflow:
                 actor=decision.reviewer,
                 escalated=True,
             )
-        return self._receipt()
-
-    def _narrow_approval(self, decision: ReviewDecision) -> None:
-        """Each approver may narrow the scope further; none can widen it (the validator checks)."""
-        current = self._approved_categories or self._allowed_categories()
-        if decision.categories is not None:
-            current = [c for c in current if c in decision.categories]
-        self._approved_categories = list(current)
-        if decision.targets is not None:
-            self._approved_targets = [
-                t
-                for t in decision.targets
-                if self._approved_targets is None or t in self._approved_targets
-            ]
 
     @decide.validator
     def _validate_decision(self, decision: ReviewDecision) -> None:
-        if self._status is not Status.IN_REVIEW or self._awaiting != "review":
-            raise ValueError(f"no decision is awaited: the request is {self._status.value}")
-        roles = set(decision.reviewer_roles)
-        if not roles & APPROVER_ROLES:
-            raise ValueError("only reviewers and legal may decide")
-        if decision.action is DecisionAction.APPROVE:
-            if self._legal_required and Role.LEGAL.value not in roles:
-                raise ValueError("this request needs legal's approval")
-            if decision.reviewer in self._approvals:
-                raise ValueError("the same person cannot give both approvals (four-eyes rule)")
-            if decision.categories is not None:
-                widened = set(decision.categories) - set(self._allowed_categories())
-                if widened:
-                    raise ValueError(
-                        "approval cannot widen the scope the law allows: "
-                        + ", ".join(sorted(widened))
-                    )
-            if decision.targets is not None:
-                known = {d.target.value for d in self._determination().targets if d.allowed}
-                unknown = set(decision.targets) - known
-                if unknown:
-                    raise ValueError(f"{len(unknown)} target(s) are not among the allowed targets")
-        elif decision.action is DecisionAction.REJECT and decision.reason_code is None:
-            raise ValueError("a rejection needs a reason_code")
-        elif decision.action is DecisionAction.ASK_AGENCY and not decision.question.strip():
-            raise ValueError("asking the agency needs a question")
+        refusal = self._decision_refusal(decision)
+        if refusal is not None:
+            raise ValueError(refusal)
+
+    def _decision_refusal(self, decision: ReviewDecision) -> str | None:
+        return approvals.decision_refusal(
+            decision,
+            status=self._status,
+            awaiting=self._awaiting,
+            determination=self._current_determination(),
+            approval=self._approval,
+            legal_required=self._legal_required,
+        )
 
     @workflow.update
     async def respond(self, response: AgencyResponse) -> DecisionReceipt:
-        self._answered = True
-        await workflow.execute_activity(
-            "record_status",
-            StatusChange(
-                request_id=self._process.request_id,
-                status=self._status,
-                actor=response.responder,
-                detail="agency response received",
-            ),
-            **QUICK,
-        )
+        async with self._handler_lock:
+            self._answered = True
+            await workflow.execute_activity_method(
+                LegalProcessActivities.record_status,
+                StatusChange(
+                    request_id=self._process.request_id,
+                    status=self._status,
+                    actor=response.responder,
+                    detail="agency response received",
+                ),
+                **QUICK,
+            )
         return self._receipt()
 
     @respond.validator
@@ -657,13 +566,16 @@ class LegalProcessWorkflow:
 
     @workflow.update
     async def extend(self, request: ExtensionRequest) -> DecisionReceipt:
-        self._extensions_used += 1
-        self._preservation_expires_at += timedelta(days=self._timing.preservation_extension_days)
-        await self._set_status(
-            Status.EXTENDED,
-            f"preservation extended to {self._preservation_expires_at.date().isoformat()}",
-            actor=request.requested_by,
-        )
+        async with self._handler_lock:
+            self._extensions_used += 1
+            self._preservation_expires_at = deadlines.preservation_extended(
+                self._preservation_expires_at, self._timing
+            )
+            await self._set_status(
+                Status.EXTENDED,
+                f"preservation extended to {self._preservation_expires_at.date().isoformat()}",
+                actor=request.requested_by,
+            )
         return self._receipt()
 
     @extend.validator
@@ -698,21 +610,21 @@ class LegalProcessWorkflow:
     @workflow.query
     def state(self) -> CaseState:
         process = self._process
-        escalate_at, overdue_at = self._deadline_times(process) if process else (None, None)
+        deadline = self._response_deadline(process) if process else deadlines.ResponseDeadline()
         return CaseState(
             request_id=process.request_id if process else "",
             status=self._status,
-            determination=self._assessment.determination if self._assessment else None,
-            approvals=list(self._approvals),
-            approved_categories=list(self._approved_categories),
+            determination=self._determination,
+            approvals=list(self._approval.approvers),
+            approved_categories=list(self._approval.categories),
             awaiting=self._awaiting,
             question=self._question,
             escalated=self._escalated,
             overdue=self._overdue,
             deadlines=Deadlines(
                 return_date=process.return_date if process else None,
-                respond_by=overdue_at,
-                escalate_at=escalate_at,
+                respond_by=deadline.respond_by,
+                escalate_at=deadline.escalate_at,
                 preservation_expires_at=self._preservation_expires_at,
                 clarification_due_at=self._clarification_due_at,
             ),
@@ -721,22 +633,13 @@ class LegalProcessWorkflow:
             production_key=self._production_key,
         )
 
-    def _determination(self) -> Determination:
-        return (
-            self._assessment.determination
-            if self._assessment
-            else Determination(disposition=Disposition.MANUAL)
-        )
-
-    def _allowed_categories(self) -> list[DataCategory]:
-        return list(self._determination().allowed_categories)
-
-    def _approvals_required(self) -> int:
-        return max(1, self._determination().approvals_required)
+    def _current_determination(self) -> Determination:
+        """The machine's determination; before it exists, one that allows nothing."""
+        return self._determination or Determination(disposition=Disposition.MANUAL)
 
     def _receipt(self) -> DecisionReceipt:
         return DecisionReceipt(
             status=self._status,
-            approvals=list(self._approvals),
-            approvals_required=self._approvals_required(),
+            approvals=list(self._approval.approvers),
+            approvals_required=approvals.approvals_required(self._current_determination()),
         )

@@ -1,0 +1,117 @@
+"""Decisions by people (docs/architecture.md §5 step 4): who may decide a request, how many
+must approve it, and how each approval narrows what is disclosed.
+
+``decision_refusal`` holds the rules a decision must pass before the workflow accepts it:
+
+- a decision is taken only while the request waits in review;
+- only the deciding roles (reviewers and legal, ``DECIDING_ROLES``) decide;
+- a request the machine or a reviewer sent to legal needs legal's approval;
+- four eyes: one person cannot give two of the approvals a request needs;
+- an approval may narrow the categories the law allows, never widen them;
+- approved targets must be among the targets the determination allowed;
+- a rejection names its reason; a question to the agency is a question.
+
+``approve`` applies an accepted approval: the approver is counted, and the categories and
+targets can only shrink, approver by approver.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from contracts.determination import Determination
+from contracts.enums import (
+    DECIDING_ROLES,
+    Awaiting,
+    DataCategory,
+    DecisionAction,
+    Role,
+    Status,
+)
+from contracts.workflow import ReviewDecision
+
+AUTO_APPROVER = "policy:auto-approval"
+
+
+class Approval(msgspec.Struct, frozen=True, kw_only=True):
+    """The approvals a request has so far and the scope they leave."""
+
+    approvers: list[str] = []
+    # Empty until an approver (or the policy) approves: then the categories approved.
+    categories: list[DataCategory] = []
+    # None: every target the determination allowed; else the normalised values kept.
+    targets: list[str] | None = None
+
+
+def auto_approval(determination: Determination) -> Approval:
+    """The policy's approval of the lowest-risk class: everything the law allows."""
+    return Approval(approvers=[AUTO_APPROVER], categories=list(determination.allowed_categories))
+
+
+def approvals_required(determination: Determination) -> int:
+    return max(1, determination.approvals_required)
+
+
+def is_approved(approval: Approval, determination: Determination) -> bool:
+    return len(approval.approvers) >= approvals_required(determination)
+
+
+def approve(approval: Approval, decision: ReviewDecision, determination: Determination) -> Approval:
+    """``approval`` once ``decision`` (an accepted approve) is counted: each approver may
+    narrow the scope further; ``decision_refusal`` has already refused any widening."""
+    categories = approval.categories or list(determination.allowed_categories)
+    if decision.categories is not None:
+        categories = [c for c in categories if c in decision.categories]
+    targets = approval.targets
+    if decision.targets is not None:
+        targets = [t for t in decision.targets if approval.targets is None or t in approval.targets]
+    return Approval(
+        approvers=[*approval.approvers, decision.reviewer], categories=categories, targets=targets
+    )
+
+
+def decision_refusal(
+    decision: ReviewDecision,
+    *,
+    status: Status,
+    awaiting: Awaiting,
+    determination: Determination,
+    approval: Approval,
+    legal_required: bool,
+) -> str | None:
+    """Why ``decision`` cannot be accepted now (the message the reviewer sees), or None."""
+    if status is not Status.IN_REVIEW or awaiting is not Awaiting.REVIEW:
+        return f"no decision is awaited: the request is {status.value}"
+    roles = set(decision.reviewer_roles)
+    if not roles & DECIDING_ROLES:
+        return "only reviewers and legal may decide"
+    if decision.action is DecisionAction.APPROVE:
+        return _approval_refusal(decision, roles, determination, approval, legal_required)
+    if decision.action is DecisionAction.REJECT and decision.reason_code is None:
+        return "a rejection needs a reason_code"
+    if decision.action is DecisionAction.ASK_AGENCY and not decision.question.strip():
+        return "asking the agency needs a question"
+    return None
+
+
+def _approval_refusal(
+    decision: ReviewDecision,
+    roles: set[str],
+    determination: Determination,
+    approval: Approval,
+    legal_required: bool,
+) -> str | None:
+    if legal_required and Role.LEGAL not in roles:
+        return "this request needs legal's approval"
+    if decision.reviewer in approval.approvers:
+        return "the same person cannot give both approvals (four-eyes rule)"
+    if decision.categories is not None:
+        widened = set(decision.categories) - set(determination.allowed_categories)
+        if widened:
+            return "approval cannot widen the scope the law allows: " + ", ".join(sorted(widened))
+    if decision.targets is not None:
+        known = {d.target.value for d in determination.targets if d.allowed}
+        unknown = set(decision.targets) - known
+        if unknown:
+            return f"{len(unknown)} target(s) are not among the allowed targets"
+    return None
