@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     from services.carrier.synthetic.cli import add_lake_commands
 
     add_lake_commands(sub)
+
+    # Retention hook: `writ retention schedule|run-now` (docs/operations.md).
+    from services.workflows.retention.cli import add_retention_commands
+
+    add_retention_commands(sub)
     return parser
 
 
