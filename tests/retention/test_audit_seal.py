@@ -1,0 +1,128 @@
+"""Purging the audit log seals a segment from the start of the chain; verification then
+starts at the seal. A deleted or edited event after the seal, a forged seal, or a seal
+without its attestation in the chain is still detected. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from services.register.audit_chain import (
+    SEALED_ACTION,
+    append_event,
+    in_transaction,
+    seal_segment,
+    verify_audit_chain,
+)
+from services.register.repository import AuditChainBroken, Register
+from services.register.tables import audit_events, audit_seals
+
+
+async def append(engine, count: int, action: str = "status:in_review") -> list[int]:
+    seqs = []
+    for _ in range(count):
+
+        async def write(conn):
+            return await append_event(conn, request_id="lp_x", actor="alice", action=action)
+
+        seqs.append(await in_transaction(engine, write))
+    return seqs
+
+
+async def seal(engine, through_seq: int) -> int:
+    async def write(conn):
+        return await seal_segment(conn, through_seq=through_seq, actor="retention")
+
+    return await in_transaction(engine, write)
+
+
+async def remaining(engine) -> list[int]:
+    async with engine.connect() as conn:
+        return list(
+            (await conn.execute(sa.select(audit_events.c.seq).order_by(audit_events.c.seq)))
+            .scalars()
+            .all()
+        )
+
+
+async def test_a_chain_starting_at_a_seal_verifies(engine):
+    await append(engine, 5)
+    assert await verify_audit_chain(engine) == 5
+    assert await seal(engine, 3) == 3
+    # 4, 5 and the attestation (6) remain; the Register's own verify agrees.
+    assert await remaining(engine) == [4, 5, 6]
+    assert await verify_audit_chain(engine) == 3
+    assert await Register(engine).verify_audit_chain() == 3
+
+    # Appends continue the chain as before, and a second seal chains onto the first.
+    await Register(engine).audit(request_id=None, actor="bob", action="agency_registered")
+    assert await seal(engine, 6) == 3
+    assert await remaining(engine) == [7, 8]
+    assert await verify_audit_chain(engine) == 2
+    async with engine.connect() as conn:
+        seals = (await conn.execute(sa.select(audit_seals).order_by("through_seq"))).all()
+    assert [(s.first_seq, s.through_seq, s.event_count) for s in seals] == [(1, 3, 3), (4, 6, 3)]
+    assert seals[1].prev_seal_hash == seals[0].seal_hash
+
+
+async def test_sealing_nothing_new_is_a_no_op(engine):
+    await append(engine, 3)
+    assert await seal(engine, 2) == 2
+    assert await seal(engine, 2) == 0
+    assert await verify_audit_chain(engine) == 2
+
+
+async def test_a_deleted_event_after_the_seal_still_fails(engine):
+    await append(engine, 6)
+    await seal(engine, 2)
+    async with engine.begin() as conn:
+        await conn.execute(audit_events.delete().where(audit_events.c.seq == 4))
+    with pytest.raises(AuditChainBroken) as broken:
+        await verify_audit_chain(engine)
+    assert broken.value.seq == 5
+
+
+async def test_the_first_event_after_the_seal_deleted_fails(engine):
+    await append(engine, 4)
+    await seal(engine, 2)
+    async with engine.begin() as conn:
+        await conn.execute(audit_events.delete().where(audit_events.c.seq == 3))
+    with pytest.raises(AuditChainBroken, match="a row is missing"):
+        await verify_audit_chain(engine)
+
+
+async def test_an_edited_event_after_the_seal_fails(engine):
+    await append(engine, 4)
+    await seal(engine, 2)
+    async with engine.begin() as conn:
+        await conn.execute(
+            audit_events.update().where(audit_events.c.seq == 4).values(actor="mallory")
+        )
+    with pytest.raises(AuditChainBroken) as broken:
+        await verify_audit_chain(engine)
+    assert broken.value.seq == 4
+
+
+async def test_a_forged_seal_fails(engine):
+    """Dropping events and writing a seal for them is not enough: the seal's own hash, its
+    place in the seal chain, and its attestation in the chain after it are checked."""
+    await append(engine, 5)
+    await seal(engine, 2)
+    async with engine.begin() as conn:
+        await conn.execute(audit_seals.update().values(last_hash="f" * 64))
+    with pytest.raises(AuditChainBroken, match="seal"):
+        await verify_audit_chain(engine)
+
+
+async def test_a_seal_without_its_attestation_fails(engine):
+    await append(engine, 4)
+    await seal(engine, 2)
+    async with engine.begin() as conn:
+        attestation = await conn.scalar(
+            sa.select(audit_events.c.seq).where(audit_events.c.action == SEALED_ACTION)
+        )
+        # Rewrite the chain from the attestation on as if it never existed: the hashes are
+        # consistent again, but the newest seal is no longer recorded after it.
+        await conn.execute(audit_events.delete().where(audit_events.c.seq >= attestation))
+    with pytest.raises(AuditChainBroken, match="not recorded"):
+        await verify_audit_chain(engine)
