@@ -51,9 +51,11 @@ class RetentionActivities:
                 RetentionClass.COLLECTIONS,
                 RetentionClass.DOCUMENTS,
                 RetentionClass.PRODUCTIONS,
+                RetentionClass.DISCLOSURE_LOG,
                 RetentionClass.CASE_RECORDS,
             )
         )
+        # Nothing of a request closed more recently than the shortest period can be due.
         facts = await register.closed_request_facts(self.engine, request.now - shortest)
         holds = await register.active_holds(self.engine)
         return plan_purge(facts, holds, self.policy, request.now)
