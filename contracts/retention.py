@@ -128,6 +128,7 @@ class PurgePlan(msgspec.Struct, frozen=True, kw_only=True):
     now: dt.datetime
     requests: list[RequestPurge] = []
     held: list[HeldRequest] = []  # due but kept: under a legal hold
+    deferred: int = 0  # due but beyond this run's limit: the next run takes them
 
 
 class RequestPurgeBatch(msgspec.Struct, frozen=True, kw_only=True):
@@ -169,6 +170,7 @@ class RetentionReport(msgspec.Struct, frozen=True, kw_only=True):
     purged: dict[str, list[str]] = {}  # retention class -> request ids
     locked: list[str] = []  # request ids with a production version still locked
     held: list[str] = []  # request ids due but under a legal hold
+    deferred: int = 0  # due requests left for the next run (a run's plan is bounded)
     objects_deleted: int = 0
     versions_locked: int = 0
     audit_events_sealed: int = 0

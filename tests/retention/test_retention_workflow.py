@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import re
 import uuid
+from pathlib import Path
 
 import msgspec
 import pytest
@@ -31,6 +34,8 @@ from services.workflows.retention.activities import RetentionActivities
 from services.workflows.retention.workflows import RetentionWorkflow
 from tests.retention.factory import YEAR, add_request, row_exists, versions
 
+HISTORIES = Path(__file__).parent / "histories"
+
 
 @pytest.fixture(scope="module")
 async def temporal_env(base_settings, temporal_test_server_path):
@@ -49,8 +54,9 @@ def retention_settings(base_settings, own_register_url, locked_productions_bucke
 
 
 @pytest.fixture
-async def purge(temporal_env, task_queue, retention_settings, engine, s3):
-    """Run one purge to completion and return its report; replay every run afterwards."""
+async def purge(request, temporal_env, task_queue, retention_settings, engine, s3):
+    """Run one purge to completion and return its report; replay every run afterwards
+    (WRIT_RECORD_HISTORIES=1 also keeps them under histories/ for test_retention_replay)."""
     activities = RetentionActivities(retention_settings, engine, s3)
     started: list[str] = []
     async with Worker(
@@ -76,9 +82,13 @@ async def purge(temporal_env, task_queue, retention_settings, engine, s3):
     replayer = Replayer(
         workflows=[RetentionWorkflow], data_converter=data_converter(retention_settings)
     )
-    for workflow_id in started:
+    for index, workflow_id in enumerate(started):
         history = await temporal_env.client.get_workflow_handle(workflow_id).fetch_history()
         await replayer.replay_workflow(history)
+        if os.environ.get("WRIT_RECORD_HISTORIES"):
+            HISTORIES.mkdir(exist_ok=True)
+            name = re.sub(r"[^a-z0-9_]+", "_", request.node.name.lower()).strip("_")
+            (HISTORIES / f"{name}_{index}.json").write_text(history.to_json())
 
 
 async def on_register(engine, request_id: str) -> dict[str, bool]:

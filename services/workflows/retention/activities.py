@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio import activity
 
@@ -31,6 +32,10 @@ from services.register import retention as register
 from services.retention.classes import retention_policy
 from services.retention.due import audit_segment, plan_purge
 from services.retention.objects import ObjectPurge, purge_key, purge_prefix
+
+# Requests purged per run at most: the plan travels through workflow history, which must
+# stay small; what is left is due on the next run too.
+PLAN_LIMIT = 1000
 
 
 class RetentionActivities:
@@ -58,7 +63,12 @@ class RetentionActivities:
         # Nothing of a request closed more recently than the shortest period can be due.
         facts = await register.closed_request_facts(self.engine, request.now - shortest)
         holds = await register.active_holds(self.engine)
-        return plan_purge(facts, holds, self.policy, request.now)
+        plan = plan_purge(facts, holds, self.policy, request.now)
+        if len(plan.requests) <= PLAN_LIMIT:
+            return plan
+        return msgspec.structs.replace(
+            plan, requests=plan.requests[:PLAN_LIMIT], deferred=len(plan.requests) - PLAN_LIMIT
+        )
 
     @activity.defn(name="retention_purge_requests")
     async def purge_requests(self, batch: RequestPurgeBatch) -> RequestPurgeResults:

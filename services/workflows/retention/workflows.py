@@ -64,6 +64,7 @@ class RetentionWorkflow:
             purged=purged,
             locked=[o.request_id for o in outcomes if o.locked],
             held=[h.request_id for h in plan.held],
+            deferred=plan.deferred,
             objects_deleted=sum(o.objects_deleted for o in outcomes),
             versions_locked=sum(o.versions_locked for o in outcomes),
             audit_events_sealed=sealed.events_sealed,
