@@ -242,3 +242,13 @@ async def verify_audit_chain(engine: AsyncEngine) -> int:
                 newest.through_seq, "the newest seal is not recorded in the chain after it"
             )
     return expected_seq - expected_first
+
+
+async def sealed_event_count(engine: AsyncEngine) -> int:
+    """How many events sealed segments have purged so far."""
+    async with engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(audit_seals.c.event_count), 0))
+            )
+        )

@@ -4,6 +4,8 @@ without its attestation in the chain is still detected. On SQLite and PostgreSQL
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
 
@@ -126,3 +128,30 @@ async def test_a_seal_without_its_attestation_fails(engine):
         await conn.execute(audit_events.delete().where(audit_events.c.seq >= attestation))
     with pytest.raises(AuditChainBroken, match="not recorded"):
         await verify_audit_chain(engine)
+
+
+async def test_writ_audit_verify_after_a_seal(engine, own_register_url):
+    import os
+    import subprocess
+    import sys
+
+    await append(engine, 4)
+    await seal(engine, 3)
+
+    def verify() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "services.cli", "audit", "verify"],
+            env={**os.environ, "WRIT_DATABASE_URL": own_register_url},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    intact = await asyncio.to_thread(verify)
+    assert intact.returncode == 0, intact.stderr
+    assert "2 events from the newest seal on (3 earlier events sealed)" in intact.stdout
+
+    async with engine.begin() as conn:
+        await conn.execute(audit_events.delete().where(audit_events.c.seq == 4))
+    tampered = await asyncio.to_thread(verify)
+    assert tampered.returncode == 1 and "TAMPERED" in tampered.stderr
