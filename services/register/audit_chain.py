@@ -143,11 +143,16 @@ async def seal_segment(
     ).first()
     if last is None:
         raise AuditChainBroken(through_seq, "cannot seal up to an event that does not exist")
-    count = await conn.scalar(
-        sa.select(sa.func.count()).where(
-            audit_events.c.seq >= first_seq, audit_events.c.seq <= through_seq
-        )
+    # Verify the segment before it goes: sealing must never launder a tampered event.
+    prev, expected, count = (seal.last_hash if seal else GENESIS_HASH), first_seq, 0
+    rows = await conn.execute(
+        sa.select(audit_events)
+        .where(audit_events.c.seq >= first_seq, audit_events.c.seq <= through_seq)
+        .order_by(audit_events.c.seq)
     )
+    for r in rows:
+        _check_link(r, expected, prev)
+        prev, expected, count = r.hash, expected + 1, count + 1
     if count != through_seq - first_seq + 1:
         raise AuditChainBroken(first_seq, "events are missing from the segment to seal")
     sealed_at = now or utcnow()
@@ -186,6 +191,16 @@ async def seal_segment(
     return count
 
 
+def _check_link(r: Any, expected_seq: int, prev: str) -> None:
+    if r.seq != expected_seq:
+        raise AuditChainBroken(r.seq, f"expected seq {expected_seq}: a row is missing")
+    if r.prev_hash != prev:
+        raise AuditChainBroken(r.seq, "previous hash does not match")
+    computed = _audit_hash(prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at))
+    if computed != r.hash:
+        raise AuditChainBroken(r.seq, "content does not match its hash")
+
+
 async def verify_audit_chain(engine: AsyncEngine) -> int:
     """Verify the seals, then every remaining event from the newest seal on; raise
     ``AuditChainBroken`` at the first mismatch. Returns the number of events verified."""
@@ -220,15 +235,7 @@ async def verify_audit_chain(engine: AsyncEngine) -> int:
             .order_by(audit_events.c.seq)
         )
         async for r in result:
-            if r.seq != expected_seq:
-                raise AuditChainBroken(r.seq, f"expected seq {expected_seq}: a row is missing")
-            if r.prev_hash != prev:
-                raise AuditChainBroken(r.seq, "previous hash does not match")
-            computed = _audit_hash(
-                prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at)
-            )
-            if computed != r.hash:
-                raise AuditChainBroken(r.seq, "content does not match its hash")
+            _check_link(r, expected_seq, prev)
             if (
                 not attested
                 and r.action == SEALED_ACTION

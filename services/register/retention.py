@@ -275,21 +275,32 @@ async def record_request_purge(
     document_key: str | None,
     objects_deleted: int,
     now: dt.datetime,
-) -> None:
+) -> list[RetentionClass]:
     """Delete the rows of the classes purged (objects are already gone), remember the rest,
-    and append one ``retention_purged`` event (classes and counts, no personal data)."""
+    and append one ``retention_purged`` event (classes and counts, no personal data).
+    Returns the classes recorded as purged."""
     if not purged:
-        return
+        return []
 
-    async def write(conn: AsyncConnection) -> None:
+    async def write(conn: AsyncConnection) -> list[RetentionClass]:
         if (
             await conn.scalar(
                 sa.select(legal_processes.c.id).where(legal_processes.c.id == request_id)
             )
             is None
         ):
-            return  # an earlier attempt committed
-        done = set(purged)
+            return list(purged)  # an earlier attempt committed
+        classes = list(purged)
+        done = set(classes)
+        if RetentionClass.CASE_RECORDS in done and RetentionClass.DISCLOSURE_LOG not in done:
+            # The disclosure log may outlive the case record's own period; never both ways.
+            if await conn.scalar(
+                sa.select(disclosures.c.id).where(disclosures.c.request_id == request_id).limit(1)
+            ):
+                done.discard(RetentionClass.CASE_RECORDS)
+                classes = [c for c in classes if c is not RetentionClass.CASE_RECORDS]
+                if not classes:
+                    return []
         disclosures_deleted = 0
         if RetentionClass.DOCUMENTS in done and document_key:
             await conn.execute(documents.delete().where(documents.c.key == document_key))
@@ -316,7 +327,7 @@ async def record_request_purge(
                     )
                 )
             }
-            fresh = [c for c in purged if c.value not in already]
+            fresh = [c for c in classes if c.value not in already]
             if fresh:
                 await conn.execute(
                     retention_purges.insert(),
@@ -331,13 +342,14 @@ async def record_request_purge(
             actor=RETENTION_ACTOR,
             action="retention_purged",
             detail={
-                "classes": [c.value for c in purged],
+                "classes": [c.value for c in classes],
                 "objects_deleted": objects_deleted,
                 "disclosures_deleted": disclosures_deleted,
             },
         )
+        return classes
 
-    await in_transaction(engine, write)
+    return await in_transaction(engine, write)
 
 
 async def audit_events_to_consider(

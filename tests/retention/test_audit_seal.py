@@ -74,6 +74,19 @@ async def test_sealing_nothing_new_is_a_no_op(engine):
     assert await verify_audit_chain(engine) == 2
 
 
+async def test_a_tampered_segment_is_never_sealed(engine):
+    """Sealing must not launder tampering: the segment is verified before it goes."""
+    await append(engine, 4)
+    async with engine.begin() as conn:
+        await conn.execute(
+            audit_events.update().where(audit_events.c.seq == 2).values(actor="mallory")
+        )
+    with pytest.raises(AuditChainBroken) as refused:
+        await seal(engine, 3)
+    assert refused.value.seq == 2
+    assert await remaining(engine) == [1, 2, 3, 4], "nothing sealed, nothing deleted"
+
+
 async def test_a_deleted_event_after_the_seal_still_fails(engine):
     await append(engine, 6)
     await seal(engine, 2)

@@ -96,7 +96,7 @@ class RetentionActivities:
             deleted += result.deleted
             versions_locked += result.locked
             (purged if result.complete else locked).append(retention_class)
-        await register.record_request_purge(
+        recorded = await register.record_request_purge(
             self.engine,
             purge.request_id,
             purged,
@@ -106,9 +106,9 @@ class RetentionActivities:
         )
         return RequestPurgeOutcome(
             request_id=purge.request_id,
-            purged=purged,
+            purged=recorded,
             locked=locked,
-            waiting=waiting,
+            waiting=waiting + [c for c in purged if c not in recorded],
             objects_deleted=deleted,
             versions_locked=versions_locked,
         )

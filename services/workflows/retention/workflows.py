@@ -24,7 +24,13 @@ with workflow.unsafe.imports_passed_through():
     from services.workflows.retention.activities import RetentionActivities
 
 BATCH = 20
-RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5))
+# Bounded: a run that keeps failing ends failed (and visible in the schedule's recent runs),
+# so the next scheduled run is not skipped behind it (overlap policy SKIP).
+RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    maximum_interval=timedelta(minutes=5),
+    maximum_attempts=5,
+)
 
 
 @workflow.defn(name="RetentionWorkflow")
