@@ -65,9 +65,13 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
         except AuditChainBroken as exc:
             print(f"TAMPERED: {exc}", file=sys.stderr)
             return 1
+        else:
+            # Say how much of the chain's start sealed segments purged (retention).
+            sealed = await register.audit.sealed_event_count()
         finally:
             await register.close()
-        print(f"audit log intact: {count} events, every hash verified")
+        since = f" from the newest seal on ({sealed} earlier events sealed)" if sealed else ""
+        print(f"audit log intact: {count} events{since}, every hash verified")
         return 0
 
     return asyncio.run(verify())
@@ -121,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_lake_commands(sub)
     add_verify_command(sub)
+
+    # Retention hook: `writ retention schedule|run-now` (docs/operations.md).
+    from services.workflows.retention.cli import add_retention_commands
+
+    add_retention_commands(sub)
     return parser
 
 

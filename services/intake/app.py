@@ -22,6 +22,7 @@ from services.intake.agencies.controllers import AgencyController
 from services.intake.apidocs import docs_asset, render_plugins
 from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
 from services.intake.health.controllers import healthz, metrics, readyz
+from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
@@ -104,6 +105,7 @@ def create_app(
             ReviewController,
             AgencyController,
             ReviewUIController,
+            LegalHoldController,  # retention hook: /v1/legal-holds
         ],
         lifespan=[lifespan],
         state=state,

@@ -76,6 +76,18 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     provider_name: str = "Writ Communications, Inc."
     policy_file: str = ""
 
+    # Retention (docs/architecture.md §11; docs/operations.md "Retention and legal holds"):
+    # days each class is kept after its request closed (disclosure log: after the
+    # disclosure; audit log: after the event). The legal floors are enforced at load.
+    retention_case_records_days: int = 7 * 365
+    retention_documents_days: int = 7 * 365
+    retention_productions_days: int = 7 * 365
+    retention_collections_days: int = 365
+    retention_audit_log_days: int = 7 * 365
+    retention_disclosure_log_days: int = 5 * 365  # at least 365: 47 CFR §64.2009(c)
+    retention_toll_records_days: int = 3 * 365  # at least 548 (18 months): 47 CFR §42.6
+    retention_every_hours: int = 24  # how often the retention schedule runs the purge
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "legal-process@writ.local"
@@ -152,6 +164,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ValueError(
             "production mode verifies tokens against WRIT_JWKS_URL; HS256 is local only"
         )
+    # Retention hook (docs/architecture.md §11): a period under its legal minimum is refused.
+    from services.retention.classes import retention_policy
+
+    retention_policy(settings)
     return settings
 
 

@@ -1,6 +1,10 @@
 """The hash-chained audit log (docs/architecture.md §12): append-only, one chain for the
 whole register. Each event's hash covers the previous event's hash, so an edited or
-deleted event breaks every hash after it, and ``AuditLog.verify`` names the first."""
+deleted event breaks every hash after it, and ``AuditLog.verify`` names the first.
+
+Retention purges the chain's start only by sealing a whole segment (``audit_seals``):
+verification then starts from the newest seal, whose own hashes are chained and which must
+be attested by an event after it (docs/architecture.md §11)."""
 
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.register.engine import ConcurrentAppend, as_utc, transaction, unique_violation, utcnow
-from services.register.tables import AUDIT_SEQ_CONSTRAINT, audit_events
+from services.register.tables import AUDIT_SEQ_CONSTRAINT, audit_events, audit_seals
 
 GENESIS_HASH = "0" * 64
+SEALED_ACTION = "audit_segment_sealed"
 # Any constant will do: every appender on PostgreSQL takes this transaction-scoped advisory
 # lock before it reads the chain head.
 _PG_CHAIN_LOCK = 0x57524954  # "WRIT"
@@ -64,6 +69,38 @@ def event_hash(
     return hashlib.sha256(body).hexdigest()
 
 
+def seal_hash(
+    prev_seal_hash: str,
+    first_seq: int,
+    through_seq: int,
+    event_count: int,
+    last_hash: str,
+    sealed_at: dt.datetime,
+    sealed_by: str,
+) -> str:
+    body = msgspec.json.encode(
+        {
+            "prev": prev_seal_hash,
+            "first_seq": first_seq,
+            "through_seq": through_seq,
+            "events": event_count,
+            "last_hash": last_hash,
+            "sealed_at": sealed_at.isoformat(),
+            "sealed_by": sealed_by,
+        },
+        order="sorted",
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+async def newest_seal(conn: AsyncConnection) -> Any:
+    return (
+        await conn.execute(
+            sa.select(audit_seals).order_by(audit_seals.c.through_seq.desc()).limit(1)
+        )
+    ).first()
+
+
 async def append(
     conn: AsyncConnection,
     *,
@@ -71,7 +108,8 @@ async def append(
     actor: str,
     action: str,
     detail: Mapping[str, Any] | None = None,
-) -> None:
+    at: dt.datetime | None = None,
+) -> int:
     """Append inside the caller's transaction (run it with ``engine.transaction``).
 
     Appenders queue for the chain head: PostgreSQL's advisory lock, or SQLite's write lock
@@ -79,7 +117,8 @@ async def append(
     writers append without a single collision. Append last in a unit of work: the lock is
     then held only until commit, and no holder waits for another lock (no deadlock). Should
     two still read the same head (a writer outside this code), the seq primary key refuses
-    the second; it raises ``ConcurrentAppend`` and its transaction is run again."""
+    the second; it raises ``ConcurrentAppend`` and its transaction is run again. Returns
+    the new event's seq. ``at`` is for test data that must look old; events are stamped now."""
     if conn.dialect.name == "postgresql":
         await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CHAIN_LOCK)))
     elif conn.dialect.name == "sqlite":
@@ -93,8 +132,12 @@ async def append(
             .limit(1)
         )
     ).first()
-    seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS_HASH)
-    at = utcnow()
+    if last is not None:
+        seq, prev = last.seq + 1, last.hash
+    else:  # empty: the genesis, or (never in practice) everything sealed
+        seal = await newest_seal(conn)
+        seq, prev = (seal.through_seq + 1, seal.last_hash) if seal else (1, GENESIS_HASH)
+    at = at or utcnow()
     detail = dict(detail or {})
     try:
         await conn.execute(
@@ -115,6 +158,19 @@ async def append(
         if unique_violation(exc) in {AUDIT_SEQ_CONSTRAINT, ""}:
             raise ConcurrentAppend(f"audit seq {seq} was taken") from exc
         raise
+    return seq
+
+
+def check_link(row: Any, expected_seq: int, prev: str) -> None:
+    if row.seq != expected_seq:
+        raise AuditChainBroken(row.seq, f"expected seq {expected_seq}: a row is missing")
+    if row.prev_hash != prev:
+        raise AuditChainBroken(row.seq, "previous hash does not match")
+    computed = event_hash(
+        prev, row.seq, row.request_id, row.actor, row.action, row.detail, as_utc(row.at)
+    )
+    if computed != row.hash:
+        raise AuditChainBroken(row.seq, "content does not match its hash")
 
 
 def _event(row: Any) -> AuditEvent:
@@ -168,21 +224,60 @@ class AuditLog:
             return found is not None
 
     async def verify(self) -> int:
-        """Recompute every hash; raise ``AuditChainBroken`` at the first mismatch."""
-        prev = GENESIS_HASH
-        expected_seq = 1
+        """Verify the seals, then every remaining event from the newest seal on; raise
+        ``AuditChainBroken`` at the first mismatch. Returns the number of events verified."""
         async with self.engine.connect() as conn:
-            result = await conn.stream(sa.select(audit_events).order_by(audit_events.c.seq))
-            async for r in result:
-                if r.seq != expected_seq:
-                    raise AuditChainBroken(r.seq, f"expected seq {expected_seq}: a row is missing")
-                if r.prev_hash != prev:
-                    raise AuditChainBroken(r.seq, "previous hash does not match")
-                computed = event_hash(
-                    prev, r.seq, r.request_id, r.actor, r.action, r.detail, as_utc(r.at)
+            prev_seal, expected_first, newest = GENESIS_HASH, 1, None
+            seals = await conn.execute(sa.select(audit_seals).order_by(audit_seals.c.through_seq))
+            for seal in seals:
+                computed = seal_hash(
+                    seal.prev_seal_hash,
+                    seal.first_seq,
+                    seal.through_seq,
+                    seal.event_count,
+                    seal.last_hash,
+                    as_utc(seal.sealed_at),
+                    seal.sealed_by,
                 )
-                if computed != r.hash:
-                    raise AuditChainBroken(r.seq, "content does not match its hash")
+                if (
+                    seal.first_seq != expected_first
+                    or seal.prev_seal_hash != prev_seal
+                    or computed != seal.seal_hash
+                    or seal.event_count != seal.through_seq - seal.first_seq + 1
+                ):
+                    raise AuditChainBroken(
+                        seal.through_seq, "the seal of this segment does not match"
+                    )
+                prev_seal, expected_first, newest = seal.seal_hash, seal.through_seq + 1, seal
+
+            prev = newest.last_hash if newest is not None else GENESIS_HASH
+            expected_seq = expected_first
+            attested = newest is None
+            result = await conn.stream(
+                sa.select(audit_events)
+                .where(audit_events.c.seq >= expected_first)
+                .order_by(audit_events.c.seq)
+            )
+            async for r in result:
+                check_link(r, expected_seq, prev)
+                if (
+                    not attested
+                    and r.action == SEALED_ACTION
+                    and r.detail.get("seal_hash") == newest.seal_hash
+                ):
+                    attested = True
                 prev = r.hash
                 expected_seq += 1
-        return expected_seq - 1
+            if not attested:
+                raise AuditChainBroken(
+                    newest.through_seq, "the newest seal is not recorded in the chain after it"
+                )
+        return expected_seq - expected_first
+
+    async def sealed_event_count(self) -> int:
+        """How many events sealed segments have purged so far."""
+        async with self.engine.connect() as conn:
+            total = await conn.scalar(
+                sa.select(sa.func.coalesce(sa.func.sum(audit_seals.c.event_count), 0))
+            )
+        return int(total)

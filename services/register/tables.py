@@ -125,3 +125,47 @@ documents = sa.Table(
     sa.Column("bytes", sa.Integer, nullable=False),
     sa.Column("uploaded_at", UTC_TIMESTAMP, nullable=False),
 )
+
+# -- retention (docs/architecture.md §11; migration 0004_retention) ---------------------------
+
+# A legal hold keeps everything it covers from the retention purge until it is lifted; a
+# lifted hold stays as the record of who placed and lifted it, and why.
+legal_holds = sa.Table(
+    "legal_holds",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("scope", sa.String(20), nullable=False),  # request | customer_account | case_number
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("reason", sa.String(2000), nullable=False),
+    sa.Column("placed_by", sa.String(200), nullable=False),
+    sa.Column("placed_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("lifted_by", sa.String(200)),
+    sa.Column("lifted_at", UTC_TIMESTAMP),
+    sa.Column("lift_reason", sa.String(2000)),
+    sa.Index("ix_legal_holds_scope_value", "scope", "value"),
+)
+
+# What the purge already did for a request (so a later run does not redo it); the rows go
+# with the request's case record.
+retention_purges = sa.Table(
+    "retention_purges",
+    metadata,
+    sa.Column("request_id", sa.String(40), primary_key=True),
+    sa.Column("retention_class", sa.String(32), primary_key=True),
+    sa.Column("purged_at", UTC_TIMESTAMP, nullable=False),
+)
+
+# A sealed segment of the audit chain (seq first_seq..through_seq, deleted): its last hash
+# carries the chain on, so verification starts at the newest seal. Seals chain too.
+audit_seals = sa.Table(
+    "audit_seals",
+    metadata,
+    sa.Column("through_seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("first_seq", sa.Integer, nullable=False),
+    sa.Column("event_count", sa.Integer, nullable=False),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+    sa.Column("sealed_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("sealed_by", sa.String(200), nullable=False),
+    sa.Column("prev_seal_hash", sa.String(64), nullable=False),
+    sa.Column("seal_hash", sa.String(64), nullable=False),
+)

@@ -180,6 +180,7 @@ def _supervise(stack: Stack, data: DataDir) -> int:
     try:
         try:
             stack.start()
+            _ensure_retention_schedule(stack)  # retention hook: needs the worker ready
         except StartupFailed as exc:
             complain(f"startup failed: {exc}")
             complain("stopping what had started")
@@ -221,6 +222,26 @@ def _supervise(stack: Stack, data: DataDir) -> int:
         say(f"stopped; state kept in {data.root}")
 
 
+def _ensure_retention_schedule(stack: Stack) -> None:
+    """Create (or update) the Temporal schedule of the retention purge, once the worker
+    that runs it polls; it shows under Schedules in the Temporal UI."""
+    import asyncio
+
+    from services.platform.temporal import connect
+    from services.workflows.retention.schedule import SCHEDULE_ID, ensure_retention_schedule
+
+    async def ensure() -> str:
+        return await ensure_retention_schedule(await connect(stack.settings), stack.settings)
+
+    stack.signals.check()
+    try:
+        outcome = asyncio.run(ensure())
+    except Exception as exc:  # an RPC failure here is a startup failure like any other
+        raise StartupFailed(f"could not set up the retention schedule: {exc}") from exc
+    every = stack.settings.retention_every_hours
+    say(f"retention: schedule {SCHEDULE_ID} {outcome} (every {every} h)")
+
+
 def banner(stack: Stack) -> str:
     urls = stack.urls()
     settings = stack.settings
@@ -236,6 +257,8 @@ def banner(stack: Stack) -> str:
         f"  Review UI        {urls['review_ui']}",
         f"  Temporal UI      {temporal_ui}",
         f"  Temporal         {urls['temporal']} ({temporal_scope})",
+        f"  Retention        schedule writ-retention, every {settings.retention_every_hours} h"
+        " (Temporal UI: Schedules)",
         f"  S3 endpoint      {urls['s3']} (access key {settings.s3_access_key})",
         f"  Mail sink        smtp://{urls['smtp']} -> {urls['mail_dir']}",
         f"  Case register    {_register_description(settings, stack.config.data)}",

@@ -1,4 +1,5 @@
-"""``writ worker``: runs LegalProcessWorkflow and its activities on the task queue."""
+"""``writ worker``: runs LegalProcessWorkflow, RetentionWorkflow and their activities on the
+task queue."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from services.register.case_register import Register
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
+from services.workflows.retention.activities import RetentionActivities
+from services.workflows.retention.workflows import RetentionWorkflow
 
 log = structlog.get_logger(__name__)
 
@@ -37,11 +40,13 @@ def build_worker(
     activities = LegalProcessActivities(
         settings, register, s3_client(settings), load_policy(settings.policy_file or None)
     )
+    # Retention hook: the scheduled purge runs on the same task queue (docs/architecture.md §11).
+    retention = RetentionActivities(settings, register.engine, s3_client(settings))
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[LegalProcessWorkflow],
-        activities=activities.all(),
+        workflows=[LegalProcessWorkflow, RetentionWorkflow],
+        activities=activities.all() + retention.all(),
         activity_executor=executor,
         max_concurrent_activities=16,
     )

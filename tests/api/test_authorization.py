@@ -35,6 +35,7 @@ STAFF_READ = {"reviewer", "legal", "auditor", "admin"}
 AGENCIES = {"agency_own", "agency_other"}
 EVERYONE = set(ROLES)
 UNKNOWN_ID = "lp_000000000000000000000000"
+UNKNOWN_HOLD = "lh_000000000000000000000000"
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,21 @@ ENDPOINTS = {
     "register-agency": Endpoint("POST", "/v1/agencies", frozenset({"admin"}), body=new_agency),
     # Public by design: anyone holding a production must be able to check its signature.
     "jwks": Endpoint("GET", "/.well-known/jwks.json", frozenset(ROLES)),
+    # Retention: legal places and lifts holds; legal and auditors read them.
+    "list-legal-holds": Endpoint("GET", "/v1/legal-holds", frozenset({"legal", "auditor"})),
+    "place-legal-hold": Endpoint(
+        "POST",
+        "/v1/legal-holds",
+        frozenset({"legal"}),
+        body=lambda w: {"json": {"case_number": "2026-CR-9", "reason": "litigation hold"}},
+    ),
+    # The allowed cell lifts a hold of its own (below).
+    "lift-legal-hold": Endpoint(
+        "DELETE",
+        "/v1/legal-holds/{hold_id}",
+        frozenset({"legal"}),
+        body=lambda w: {"json": {"reason": "matter closed"}},
+    ),
 }
 
 
@@ -166,7 +182,15 @@ async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str)
     request_id = live_world.in_review
     if name == "withdraw" and role in endpoint.allowed:
         request_id = await live_world.submit_in_review()
-    path = endpoint.path.format(id=request_id)
+    hold_id = UNKNOWN_HOLD
+    if name == "lift-legal-hold" and role in endpoint.allowed:
+        placed = await live_world.api.post(
+            "/v1/legal-holds",
+            headers=live_world.headers("legal"),
+            json={"case_number": "2026-CR-9", "reason": "litigation hold"},
+        )
+        hold_id = placed.json()["id"]
+    path = endpoint.path.format(id=request_id, hold_id=hold_id)
 
     response = await live_world.api.request(
         endpoint.method, path, headers=live_world.headers(role), **endpoint.body(live_world)

@@ -51,6 +51,8 @@ def test_writ_up_smoke(tmp_path: Path, stack_ports: dict[str, int]) -> None:
         assert f"http://127.0.0.1:{stack_ports['--temporal-ui-port']}" in banner
         assert f"http://127.0.0.1:{stack_ports['--s3-port']}" in banner
         assert "token --sub" in banner
+        # Retention: the schedule is set up once the worker polls (Temporal UI: Schedules).
+        assert "retention: schedule writ-retention created" in banner
         key_file = data_dir / "payload.key"
         assert key_file.stat().st_mode & 0o777 == 0o600
         payload_key = key_file.read_text()
@@ -100,6 +102,7 @@ def test_writ_up_smoke(tmp_path: Path, stack_ports: dict[str, int]) -> None:
 
         stack = RunningStack(data_dir, stack_ports, tmp_path / "writ-up-2.out")
         print(f"restart: ready after {stack.wait_ready():.1f} s")
+        assert "retention: schedule writ-retention updated" in stack.output, "never duplicated"
         assert key_file.read_text() == payload_key, "Temporal's history needs the same key"
         fetched = httpx.get(
             f"{stack.api}/v1/legal-processes/{request_id}",

@@ -1,0 +1,2 @@
+"""The retention purge: ``RetentionWorkflow``, run by a Temporal schedule
+(docs/architecture.md §11)."""
