@@ -1,8 +1,11 @@
-"""Every text Writ mails to people, in one place: the officer's production notice, the
-customer notice, and how to download a production. Mail leaves our control once sent, so
-no text here carries a target, a record or a link that works on its own."""
+"""Every text Writ mails to people, in one place: the officer's production notice and
+preservation reminder, the customer notice, and how to download a production. Mail leaves
+our control once sent, so no text here carries a target, a record or a link that works on
+its own."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import msgspec
 
@@ -52,5 +55,16 @@ def customer_notice(process: LegalProcess, account_id: str, reason: str) -> Mail
             f"{account_id}.\n\n"
             f"{reason}.\n\nQuote reference {request_id} in any reply to "
             f"our legal team."
+        ),
+    )
+
+
+def preservation_expiring(request_id: str, expires_on: dt.date) -> MailText:
+    """To the requesting officer, before a §2703(f) preservation lapses."""
+    return MailText(
+        subject=f"Preservation {request_id} expires {expires_on.isoformat()}",
+        body=(
+            "The preserved records will be released on that date unless extended "
+            "(one 90-day extension, 18 U.S.C. §2703(f)(2)) or followed by process."
         ),
     )

@@ -56,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         production_outcome,
     )
     from services.decisions.safeguards import callback_outstanding, unverified_facts
+    from services.delivery import messages
     from services.workflows import search_attributes as sa
     from services.workflows.legal_process.activities import LegalProcessActivities
 
@@ -343,6 +344,10 @@ class LegalProcessWorkflow:
             )
         await self._notify_customer(process, "legal process disclosed records of your account")
 
+    @staticmethod
+    def _agency_notice(process: LegalProcess, text: messages.MailText) -> AgencyNotice:
+        return AgencyNotice(request_id=process.request_id, subject=text.subject, body=text.body)
+
     async def _notify_customer(self, process: LegalProcess, reason: str) -> None:
         await workflow.execute_activity_method(
             LegalProcessActivities.notify_customer,
@@ -377,12 +382,9 @@ class LegalProcessWorkflow:
                 reminded_for = expires_at
                 await workflow.execute_activity_method(
                     LegalProcessActivities.notify_agency,
-                    AgencyNotice(
-                        request_id=process.request_id,
-                        subject=f"Preservation {process.request_id} expires "
-                        f"{expires_at.date().isoformat()}",
-                        body="The preserved records will be released on that date unless extended "
-                        "(one 90-day extension, 18 U.S.C. §2703(f)(2)) or followed by process.",
+                    self._agency_notice(
+                        process,
+                        messages.preservation_expiring(process.request_id, expires_at.date()),
                     ),
                     **QUICK,
                 )
