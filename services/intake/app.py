@@ -32,6 +32,7 @@ from services.intake.wellknown import jwks
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
+from services.platform.tracing import litestar_plugins
 from services.register.case_register import Register
 
 API_DESCRIPTION = """Writ takes legal process in from agencies, routes it through legal review,
@@ -113,7 +114,10 @@ def create_app(
             request_context_middleware,
             DefineMiddleware(BearerTokenMiddleware, exclude=PUBLIC_PATHS),
         ],
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=False))],
+        plugins=[
+            ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=False)),
+            *litestar_plugins(),
+        ],
         exception_handlers={
             HTTPException: http_exception_handler,
             Exception: internal_error_handler,

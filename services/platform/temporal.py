@@ -40,6 +40,7 @@ from temporalio.runtime import (
 from temporalio.service import TLSConfig
 
 from services.platform.settings import Settings
+from services.platform.tracing import temporal_interceptors
 
 _ENCODER = msgspec.json.Encoder()
 
@@ -190,4 +191,5 @@ async def connect(settings: Settings, *, serve_metrics: bool = False) -> Client:
         tls=tls_config(settings),
         api_key=settings.temporal_api_key or None,
         runtime=temporal_runtime(metrics_address),
+        interceptors=temporal_interceptors(),
     )

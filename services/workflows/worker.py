@@ -17,6 +17,7 @@ from services.platform.logging import configure_logging
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
+from services.platform.tracing import configure_tracing
 from services.register.case_register import Register
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
@@ -55,6 +56,7 @@ def build_worker(
 async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     configure_logging()
+    configure_tracing("writ-worker")
     register = Register.connect(settings.database_url_async)
     client = await connect(settings, serve_metrics=True)
     stop = asyncio.Event()
