@@ -114,6 +114,41 @@ async def test_concurrent_retries_with_the_same_key_create_one_request(api, agen
     assert len(after.objects - before.objects) == 1, "a losing retry left its document behind"
 
 
+async def test_two_api_instances_with_their_own_pools_create_one_request(
+    api, agency, footprint, service_settings, register_url, temporal_env, s3
+):
+    """As two API processes behind one load balancer: separate apps with separate database
+    pools (so separate connections and transactions) race the same Idempotency-Key."""
+    import httpx
+
+    from services.intake.app import create_app
+    from services.register.case_register import Register
+
+    other_register = Register.connect(register_url)
+    other_app = create_app(
+        service_settings, register=other_register, temporal=temporal_env.client, s3=s3
+    )
+    transport = httpx.ASGITransport(app=other_app, raise_app_exceptions=False)
+    before = await footprint(agency["id"])
+    body, idempotency = submission(), key()
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://writ.test") as other:
+            responses = await asyncio.gather(
+                *(
+                    submit(client, agency["headers"], body, extra_headers=idempotency)
+                    for client in (api, other, api, other)
+                )
+            )
+    finally:
+        await other_register.close()
+    assert all(r.status_code in (200, 201) for r in responses), [r.text for r in responses]
+    assert [r.status_code for r in responses].count(201) == 1
+    assert len({r.json()["id"] for r in responses}) == 1
+    after = await footprint(agency["id"])
+    assert after.requests - before.requests == {responses[0].json()["id"]}
+    assert len(after.objects - before.objects) == 1
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [

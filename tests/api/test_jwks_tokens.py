@@ -137,7 +137,9 @@ def test_token_errors_say_what_is_wrong() -> None:
     with pytest.raises(InvalidToken, match="not a JWT"):
         verify_token(settings, "Not enough segments")
     forged = mint_local_token(
-        Settings(jwt_hs256_secret="someone-else-entirely-with-their-own-key"), subject="alice", roles=["reviewer"]
+        Settings(jwt_hs256_secret="someone-else-entirely-with-their-own-key"),
+        subject="alice",
+        roles=["reviewer"],
     )
     with pytest.raises(InvalidToken, match="signature does not verify"):
         verify_token(settings, forged)
