@@ -7,10 +7,9 @@ national-security number can be had by subtracting one published figure from ano
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-
-import datetime as dt
 
 from contracts.enums import IssuerKind, Outcome, ProcessType
 from contracts.reporting import (
