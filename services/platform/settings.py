@@ -14,6 +14,8 @@ from typing import Literal
 
 import msgspec
 
+from contracts.reporting import NationalSecurityOption  # transparency report (§10)
+
 Mode = Literal["local", "production"]
 
 
@@ -53,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # The legal entity named on records custodians' certificates.
     provider_name: str = "Writ Communications, Inc."
     policy_file: str = ""
+
+    # How national-security process is banded in the transparency report (50 U.S.C. §1874(a)).
+    transparency_ns_option: NationalSecurityOption = NationalSecurityOption.SEMIANNUAL_250
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from services.reporting.facts import ReportFact
 
 UTC = dt.UTC
@@ -230,3 +232,24 @@ ACCOUNTS = {  # request -> accounts whose records were produced (distinct over t
     "n01": ["acct-9"],  # national security: never counted
     "x01": ["acct-8"],  # outside the year
 }
+
+
+def _shift(value, years: int):
+    return None if value is None else value.replace(year=value.year + years)
+
+
+def shifted(facts: list[ReportFact], year: int, prefix: str) -> list[ReportFact]:
+    """The fixture moved to ``year`` (the register is shared by the whole session: each test
+    module counts a year no other test writes to), with request ids made unique."""
+    years = year - 2026
+    return [
+        msgspec.structs.replace(
+            f,
+            request_id=f"{prefix}-{f.request_id}",
+            received_at=_shift(f.received_at, years),
+            resolved_at=_shift(f.resolved_at, years),
+            ndo_ends_on=_shift(f.ndo_ends_on, years),
+            notice_sent_at=_shift(f.notice_sent_at, years),
+        )
+        for f in facts
+    ]

@@ -1,0 +1,431 @@
+"""The case register's side of the transparency report (docs/architecture.md §10): per-request
+report facts kept in denormalised columns, the accounts each production reached, the grouped
+count the report is made from, and the record of published snapshots.
+
+Report facts are derived by the pure ``services.reporting.facts.derive_fact`` from the
+request as taken in, its outcome and its audit events, and rewritten whole (an upsert) each
+time a request is taken in or changes status: re-running converges, so an activity retry,
+the backfill and the migration all use the same code. Writes take a SQLAlchemy sync
+``Connection`` (the migration has one; async callers go through ``run_sync``)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from botocore.exceptions import ClientError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contracts.enums import Outcome
+from contracts.legal_process import LegalProcess
+from contracts.reporting import NationalSecurityOption, Publication
+from contracts.workflow import StatusChange
+from services.register.tables import UTC_TIMESTAMP, audit_events, legal_processes, metadata
+from services.reporting.facts import AuditFact, FactGroup, ReportFact, derive_fact
+from services.reporting.periods import ReportPeriod
+
+report_facts = sa.Table(
+    "report_facts",
+    metadata,
+    sa.Column(
+        "request_id",
+        sa.String(40),
+        sa.ForeignKey("legal_processes.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("received_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("process_type", sa.String(40), nullable=False),
+    sa.Column("issuer_kind", sa.String(20), nullable=False),
+    sa.Column("country", sa.String(2), nullable=False, server_default=""),
+    sa.Column("emergency", sa.Boolean, nullable=False, server_default=sa.false()),
+    # "", "nsl", "fisa_content" or "fisa_non_content": counted only in bands (§1874(a)).
+    sa.Column("national_security", sa.String(20), nullable=False, server_default=""),
+    sa.Column("identifiers", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("outcome", sa.String(32)),
+    sa.Column("resolved_at", UTC_TIMESTAMP),
+    sa.Column("ndo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("ndo_ends_on", sa.Date),
+    sa.Column("notice_sent_at", UTC_TIMESTAMP),
+    sa.Column("extensions", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_report_facts_received_at", "received_at"),
+)
+
+# The accounts a production's records were attributed to (records.json of the package).
+report_accounts = sa.Table(
+    "report_accounts",
+    metadata,
+    sa.Column(
+        "request_id",
+        sa.String(40),
+        sa.ForeignKey("legal_processes.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("account_id", sa.String(128), primary_key=True),
+)
+
+transparency_publications = sa.Table(
+    "transparency_publications",
+    metadata,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("published_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("published_by", sa.String(200), nullable=False),
+    sa.Column("national_security_option", sa.String(32), nullable=False),
+    sa.Column("bucket", sa.String(200), nullable=False),
+    sa.Column("json_key", sa.String(500), nullable=False),
+    sa.Column("json_sha256", sa.String(64), nullable=False),
+    sa.Column("csv_key", sa.String(500), nullable=False),
+    sa.Column("csv_sha256", sa.String(64), nullable=False),
+    sa.Column("html_key", sa.String(500), nullable=False),
+    sa.Column("html_sha256", sa.String(64), nullable=False),
+    sa.Column("retain_until", UTC_TIMESTAMP),
+)
+
+_FACT_COLUMNS = [c.name for c in report_facts.columns]
+_REPORT_ACTIONS = ("status:%", "customer_notified:%")
+PRODUCED = (Outcome.PRODUCED.value, Outcome.PARTIALLY_PRODUCED.value)
+BATCH = 500
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], keys: list[str]):
+    if not rows:
+        return
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    updates = {c: insert.excluded[c] for c in rows[0] if c not in keys}
+    statement = (
+        insert.on_conflict_do_update(index_elements=keys, set_=updates)
+        if updates
+        else insert.on_conflict_do_nothing(index_elements=keys)
+    )
+    conn.execute(statement, rows)
+
+
+# -- writing facts ---------------------------------------------------------------------------
+
+
+def write_facts(conn: sa.Connection, request_ids: Sequence[str]) -> int:
+    """Derive and upsert the report facts of these requests; returns how many were written."""
+    if not request_ids:
+        return 0
+    rows = conn.execute(
+        sa.select(
+            legal_processes.c.id,
+            legal_processes.c.process,
+            legal_processes.c.outcome,
+            legal_processes.c.updated_at,
+        ).where(legal_processes.c.id.in_(list(request_ids)))
+    ).all()
+    events: dict[str, list[AuditFact]] = {}
+    for e in conn.execute(
+        sa.select(
+            audit_events.c.request_id,
+            audit_events.c.action,
+            audit_events.c.at,
+            audit_events.c.detail,
+        )
+        .where(audit_events.c.request_id.in_(list(request_ids)))
+        .where(sa.or_(*(audit_events.c.action.like(p) for p in _REPORT_ACTIONS)))
+    ):
+        detail = e.detail if isinstance(e.detail, dict) else json.loads(e.detail or "{}")
+        events.setdefault(e.request_id, []).append(
+            AuditFact(action=e.action, at=_utc(e.at), outcome=detail.get("outcome"))
+        )
+    facts = []
+    for row in rows:
+        process = msgspec.convert(row.process, LegalProcess)
+        fact = derive_fact(
+            process,
+            outcome=row.outcome,
+            events=events.get(row.id, []),
+            fallback_resolved_at=_utc(row.updated_at),
+        )
+        facts.append(msgspec.structs.asdict(fact))
+    _upsert(conn, report_facts, facts, ["request_id"])
+    return len(facts)
+
+
+def backfill_facts(conn: sa.Connection, progress: Any = None) -> int:
+    """Facts for every request in the register (the migration and ``writ transparency
+    backfill`` run this); batches keep memory flat at millions of rows."""
+    written = 0
+    after = ""
+    while True:
+        ids = conn.scalars(
+            sa.select(legal_processes.c.id)
+            .where(legal_processes.c.id > after)
+            .order_by(legal_processes.c.id)
+            .limit(BATCH)
+        ).all()
+        if not ids:
+            return written
+        written += write_facts(conn, ids)
+        after = ids[-1]
+        if progress is not None:
+            progress(len(ids))
+
+
+async def refresh_report_facts(engine: AsyncEngine, request_ids: Sequence[str]) -> None:
+    async with engine.begin() as conn:
+        await conn.run_sync(write_facts, list(request_ids))
+
+
+def _production_accounts(s3: Any, bucket: str, request_id: str) -> list[str] | None:
+    """The accounts named in the production's records.json; None when there is none."""
+    from services.delivery.package import RECORDS_NAME, production_prefix
+
+    try:
+        body = s3.get_object(Bucket=bucket, Key=production_prefix(request_id) + RECORDS_NAME)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404", "NotFound"}:
+            return None
+        raise
+    document = json.loads(body["Body"].read())
+    return sorted({a for t in document.get("targets", []) for a in t.get("accounts", [])})
+
+
+async def record_production_accounts(
+    engine: AsyncEngine, s3: Any, bucket: str, request_id: str
+) -> None:
+    """Once per production: the accounts it disclosed records of."""
+    async with engine.connect() as conn:
+        known = await conn.scalar(
+            sa.select(report_accounts.c.request_id)
+            .where(report_accounts.c.request_id == request_id)
+            .limit(1)
+        )
+    if known is not None:
+        return
+    accounts = await asyncio.to_thread(_production_accounts, s3, bucket, request_id)
+    if not accounts:
+        return
+    async with engine.begin() as conn:
+        await conn.run_sync(
+            lambda c: _upsert(
+                c,
+                report_accounts,
+                [{"request_id": request_id, "account_id": a} for a in accounts],
+                ["request_id", "account_id"],
+            )
+        )
+
+
+async def record_status_facts(
+    engine: AsyncEngine, change: StatusChange, *, s3: Any = None, productions_bucket: str = ""
+) -> None:
+    """The hook after each status change (``record_status`` activity): refresh the request's
+    facts and, when it produced records, the accounts they were attributed to."""
+    if change.outcome is not None and change.outcome.value in PRODUCED and s3 is not None:
+        await record_production_accounts(engine, s3, productions_bucket, change.request_id)
+    await refresh_report_facts(engine, [change.request_id])
+
+
+async def backfill(
+    engine: AsyncEngine, *, s3: Any = None, productions_bucket: str = "", progress: Any = None
+) -> int:
+    """``writ transparency backfill``: every request's facts, and the accounts of every
+    production already delivered (which only S3 knows)."""
+    async with engine.begin() as conn:
+        written = await conn.run_sync(backfill_facts, progress)
+    if s3 is not None:
+        async with engine.connect() as conn:
+            produced = (
+                await conn.scalars(
+                    sa.select(legal_processes.c.id).where(
+                        legal_processes.c.outcome.in_(PRODUCED),
+                        legal_processes.c.production_key.is_not(None),
+                    )
+                )
+            ).all()
+        for request_id in produced:
+            await record_production_accounts(engine, s3, productions_bucket, request_id)
+    return written
+
+
+# -- counting ----------------------------------------------------------------------------------
+
+
+def _grouped_query(period: ReportPeriod, computed_at: dt.datetime) -> sa.Select:
+    f = report_facts.c
+    as_of = sa.literal(computed_at, UTC_TIMESTAMP)
+    half = sa.case(
+        (f.received_at < sa.literal(period.second_half_starts_at, UTC_TIMESTAMP), 1), else_=2
+    )
+    resolved = sa.and_(f.resolved_at.is_not(None), f.resolved_at <= as_of)
+    outcome = sa.case((resolved, f.outcome), else_=sa.null())
+    open_at_end = sa.case(
+        (sa.or_(f.resolved_at.is_(None), f.resolved_at >= period.ends_before), 1), else_=0
+    )
+    notice_sent = sa.and_(f.notice_sent_at.is_not(None), f.notice_sent_at <= as_of)
+    notice_sent_flag = sa.case((notice_sent, 1), else_=0)
+    barred = sa.case(
+        (
+            sa.and_(
+                f.ndo,
+                sa.or_(f.ndo_ends_on.is_(None), f.ndo_ends_on >= computed_at.date()),
+                sa.not_(notice_sent),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    columns = [f.process_type, f.issuer_kind, f.country, f.emergency, f.national_security, f.ndo]
+    # Computed dimensions are grouped by their labels (named apart from any column: an
+    # ambiguous GROUP BY name means the column in PostgreSQL), so each CASE and its bound
+    # parameters appear once.
+    computed = {
+        "half_year": half,
+        "outcome_now": outcome,
+        "open_at_end": open_at_end,
+        "notice_given": notice_sent_flag,
+        "notice_barred": barred,
+    }
+    return (
+        sa.select(
+            *columns,
+            *(expression.label(name) for name, expression in computed.items()),
+            sa.func.count().label("requests"),
+            sa.func.sum(f.identifiers).label("identifiers"),
+            sa.func.sum(f.extensions).label("extensions"),
+            sa.func.sum(sa.case((f.extensions > 0, 1), else_=0)).label("extended"),
+        )
+        .where(f.received_at >= period.starts_at, f.received_at < period.ends_before)
+        .group_by(*columns, *(sa.literal_column(name) for name in computed))
+    )
+
+
+async def report_groups(
+    engine: AsyncEngine, period: ReportPeriod, computed_at: dt.datetime
+) -> tuple[list[FactGroup], int]:
+    """The period's requests grouped by every dimension the report cuts by, and the number
+    of distinct accounts affected (national security excluded from it)."""
+    f, a = report_facts.c, report_accounts.c
+    accounts = (
+        sa.select(sa.func.count(sa.distinct(a.account_id)))
+        .select_from(report_accounts.join(report_facts, f.request_id == a.request_id))
+        .where(
+            f.received_at >= period.starts_at,
+            f.received_at < period.ends_before,
+            f.national_security == "",
+        )
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_grouped_query(period, computed_at))).mappings().all()
+        accounts_affected = int(await conn.scalar(accounts) or 0)
+    groups = [
+        FactGroup(
+            process_type=r["process_type"],
+            issuer_kind=r["issuer_kind"],
+            country=r["country"] or "",
+            emergency=bool(r["emergency"]),
+            national_security=r["national_security"] or "",
+            half=int(r["half_year"]),
+            outcome=r["outcome_now"],
+            open_at_period_end=bool(r["open_at_end"]),
+            ndo=bool(r["ndo"]),
+            notice_sent=bool(r["notice_given"]),
+            notice_barred=bool(r["notice_barred"]),
+            requests=int(r["requests"]),
+            identifiers=int(r["identifiers"] or 0),
+            extensions=int(r["extensions"] or 0),
+            extended=int(r["extended"] or 0),
+        )
+        for r in rows
+    ]
+    return groups, accounts_affected
+
+
+# -- publications ------------------------------------------------------------------------------
+
+
+class AlreadyPublished(Exception):
+    """The period already has a frozen snapshot."""
+
+
+def _publication(row: Any) -> Publication:
+    return Publication(
+        period=row.period,
+        published_at=_utc(row.published_at),
+        published_by=row.published_by,
+        bucket=row.bucket,
+        json_key=row.json_key,
+        json_sha256=row.json_sha256,
+        csv_key=row.csv_key,
+        csv_sha256=row.csv_sha256,
+        html_key=row.html_key,
+        html_sha256=row.html_sha256,
+        retain_until=_utc(row.retain_until),
+    )
+
+
+async def get_publication(engine: AsyncEngine, period: str) -> Publication | None:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                sa.select(transparency_publications).where(
+                    transparency_publications.c.period == period
+                )
+            )
+        ).first()
+    return _publication(row) if row else None
+
+
+async def insert_publication(
+    engine: AsyncEngine, publication: Publication, option: NationalSecurityOption
+) -> None:
+    """Record the snapshot and audit it in one transaction; a second publication of the
+    same period loses on the primary key."""
+    # The hash-chained append lives with the Register (services/register/repository.py).
+    from services.register.repository import Register
+
+    register = Register(engine)
+
+    async def write(conn: Any) -> None:
+        exists = await conn.scalar(
+            sa.select(transparency_publications.c.period).where(
+                transparency_publications.c.period == publication.period
+            )
+        )
+        if exists is not None:
+            raise AlreadyPublished(publication.period)
+        await conn.execute(
+            transparency_publications.insert().values(
+                **msgspec.structs.asdict(publication), national_security_option=option.value
+            )
+        )
+        await register.append_audit(
+            conn,
+            request_id=None,
+            actor=publication.published_by,
+            action="transparency_report_published",
+            detail={
+                "period": publication.period,
+                "json_sha256": publication.json_sha256,
+                "csv_sha256": publication.csv_sha256,
+                "html_sha256": publication.html_sha256,
+                "bucket": publication.bucket,
+                "json_key": publication.json_key,
+            },
+        )
+
+    try:
+        await register.transaction(write)
+    except sa.exc.IntegrityError as exc:
+        if "transparency_publications" in str(exc) or "period" in str(exc):
+            raise AlreadyPublished(publication.period) from exc
+        raise
+
+
+def fact_rows(facts: Iterable[ReportFact]) -> list[dict[str, Any]]:
+    """Facts as table rows (the synthetic register and tests insert these directly)."""
+    return [msgspec.structs.asdict(f) for f in facts]
