@@ -28,6 +28,7 @@ from services.intake.problems import Problem, invalid_field
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
 from services.register.repository import Register, as_utc
+from services.register.transparency import refresh_report_facts
 from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -279,6 +280,7 @@ class IntakeService:
                 if replay is not None:
                     return replay, False
             raise
+        await refresh_report_facts(self.register.engine, [request_id])  # transparency (§10)
         try:
             await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:

@@ -54,6 +54,7 @@ from services.delivery.webhook import (
 )
 from services.platform.settings import Settings
 from services.register.repository import Register
+from services.register.transparency import record_status_facts
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +71,13 @@ class LegalProcessActivities:
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
         await self.register.apply_status_change(change)
+        # Transparency report facts (and produced accounts) follow every change (§10).
+        await record_status_facts(
+            self.register.engine,
+            change,
+            s3=self.s3,
+            productions_bucket=self.settings.productions_bucket,
+        )
 
     @activity.defn(name="assess")
     def assess(self, arg: LegalProcessInput) -> Assessment:
