@@ -114,7 +114,7 @@ def _stacked_outcomes(labels: Sequence[str], rows: Sequence[OutcomeCounts], titl
         axes.invert_yaxis()
         axes.set_xlabel("requests")
         axes.xaxis.get_major_locator().set_params(integer=True)
-        axes.legend(loc="lower right", fontsize=7, frameon=False)
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
         axes.set_title(title, loc="left", fontsize=10)
         return _render(figure, title)
 

@@ -122,15 +122,17 @@ class TransparencyReportController(Controller):
         period: str,
         report_service: reports.TransparencyReports,
     ) -> Publication:
-        return await publish_period(request, period_param(period), report_service)
+        return await publish_period(
+            principal_of(request).subject, period_param(period), report_service
+        )
 
 
 async def publish_period(
-    request: Request[Any, Any, Any], period: ReportPeriod, service: reports.TransparencyReports
+    actor: str, period: ReportPeriod, service: reports.TransparencyReports
 ) -> Publication:
     """Shared by the API and the review UI's publish button."""
     try:
-        return await service.publish(period, principal_of(request).subject, now())
+        return await service.publish(period, actor, now())
     except reports.PeriodNotEnded as exc:
         raise Problem(
             409, "period-not-ended", "The period has not ended", str(exc), field="period"

@@ -128,7 +128,7 @@ class TransparencyUIController(Controller):
         report_period = period_param(period)
         back = f"/ui/transparency/{report_period.label}"
         try:
-            publication = await publish_period(request, report_period, report_service)
+            publication = await publish_period(principal.subject, report_period, report_service)
         except ProblemDetailsException as exc:
             flash = session.flash_cookie(request, "error", f"Not published: {exc.detail}")
             return Redirect(back, status_code=HTTP_303_SEE_OTHER, cookies=[flash])
