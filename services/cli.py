@@ -118,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     from services.carrier.synthetic.cli import add_lake_commands
 
     add_lake_commands(sub)
+    from services.reporting.cli import add_commands as add_reporting_commands  # §10
+
+    add_reporting_commands(sub)  # writ transparency …, writ register generate
     return parser
 
 
