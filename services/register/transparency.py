@@ -27,7 +27,16 @@ from contracts.legal_process import LegalProcess
 from contracts.reporting import NationalSecurityOption, Publication
 from contracts.workflow import StatusChange
 from services.register.tables import UTC_TIMESTAMP, audit_events, legal_processes, metadata
-from services.reporting.facts import AuditFact, FactGroup, ReportFact, derive_fact
+from services.reporting.facts import (
+    TALLY_KEYS,
+    TALLY_SUMS,
+    AuditFact,
+    FactGroup,
+    ReportFact,
+    derive_fact,
+    half_label,
+    tally_deltas,
+)
 from services.reporting.periods import ReportPeriod
 
 report_facts = sa.Table(
@@ -84,6 +93,38 @@ transparency_publications = sa.Table(
     sa.Column("html_key", sa.String(500), nullable=False),
     sa.Column("html_sha256", sa.String(64), nullable=False),
     sa.Column("retain_until", UTC_TIMESTAMP),
+)
+
+# Running tallies of the facts (services/reporting/facts.py TALLY_KEYS): what the report for
+# "now" reads. Every column is part of the key and NOT NULL ("" stands for none), so the
+# upsert's conflict target matches on both databases.
+report_tallies = sa.Table(
+    "report_tallies",
+    metadata,
+    sa.Column("received_half", sa.String(7), primary_key=True),
+    sa.Column("process_type", sa.String(40), primary_key=True),
+    sa.Column("issuer_kind", sa.String(20), primary_key=True),
+    sa.Column("country", sa.String(2), primary_key=True),
+    sa.Column("emergency", sa.Boolean, primary_key=True),
+    sa.Column("national_security", sa.String(20), primary_key=True),
+    sa.Column("ndo", sa.Boolean, primary_key=True),
+    sa.Column("outcome", sa.String(32), primary_key=True),
+    sa.Column("resolved_half", sa.String(7), primary_key=True),
+    sa.Column("notice_sent", sa.Boolean, primary_key=True),
+    sa.Column("ndo_open_until", sa.String(10), primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.Column("identifiers", sa.Integer, nullable=False),
+    sa.Column("extensions", sa.Integer, nullable=False),
+    sa.Column("extended", sa.Integer, nullable=False),
+)
+
+# Distinct accounts affected per period ("2026", "2026-H1"), national security excluded:
+# insert-only (a production's accounts never un-happen), so the count is an index range.
+report_account_periods = sa.Table(
+    "report_account_periods",
+    metadata,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("account_id", sa.String(128), primary_key=True),
 )
 
 _FACT_COLUMNS = [c.name for c in report_facts.columns]
@@ -150,9 +191,77 @@ def write_facts(conn: sa.Connection, request_ids: Sequence[str]) -> int:
             events=events.get(row.id, []),
             fallback_resolved_at=_utc(row.updated_at),
         )
-        facts.append(msgspec.structs.asdict(fact))
-    _upsert(conn, report_facts, facts, ["request_id"])
+        facts.append(fact)
+    store_facts(conn, facts)
     return len(facts)
+
+
+def _lock_requests(conn: sa.Connection, request_ids: Sequence[str]) -> None:
+    """PostgreSQL: serialise concurrent rewrites of the same request's facts (the tallies
+    move by the difference from the old row). SQLite has one writer at a time anyway."""
+    if conn.dialect.name != "postgresql" or not request_ids:
+        return
+    conn.execute(
+        sa.text(
+            "SELECT count(pg_advisory_xact_lock(hashtext(x))) "
+            "FROM (SELECT unnest(CAST(:ids AS text[])) AS x ORDER BY 1) AS locked"
+        ).bindparams(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Text))),
+        {"ids": sorted(request_ids)},
+    )
+
+
+def _fact_of(row: Any) -> ReportFact:
+    values = dict(row._mapping)
+    for name in ("received_at", "resolved_at", "notice_sent_at"):
+        values[name] = _utc(values[name])
+    return ReportFact(**values)
+
+
+def store_facts(conn: sa.Connection, facts: Sequence[ReportFact]) -> None:
+    """Upsert facts and move the tallies by the difference from what was stored before."""
+    if not facts:
+        return
+    ids = [f.request_id for f in facts]
+    _lock_requests(conn, ids)
+    old = [
+        _fact_of(r)
+        for r in conn.execute(sa.select(report_facts).where(report_facts.c.request_id.in_(ids)))
+    ]
+    _upsert(conn, report_facts, [msgspec.structs.asdict(f) for f in facts], ["request_id"])
+    apply_tally_deltas(conn, tally_deltas(old, list(facts)))
+
+
+def apply_tally_deltas(conn: sa.Connection, deltas: dict[tuple, list[int]]) -> None:
+    if not deltas:
+        return
+    rows = [
+        {**dict(zip(TALLY_KEYS, key, strict=True)), **dict(zip(TALLY_SUMS, sums, strict=True))}
+        for key, sums in deltas.items()
+    ]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(report_tallies)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(TALLY_KEYS),
+            set_={name: report_tallies.c[name] + insert.excluded[name] for name in TALLY_SUMS},
+        ),
+        rows,
+    )
+
+
+def add_account_periods(conn: sa.Connection, rows: Iterable[tuple[dt.datetime, str]]) -> None:
+    """(received_at, account) pairs of non-national-security productions, into the year's
+    and the half-year's distinct sets."""
+    values = {
+        (period, account)
+        for received_at, account in rows
+        for period in (str(received_at.year), half_label(received_at))
+    }
+    _upsert(
+        conn,
+        report_account_periods,
+        [{"period": p, "account_id": a} for p, a in sorted(values)],
+        ["period", "account_id"],
+    )
 
 
 def backfill_facts(conn: sa.Connection, progress: Any = None) -> int:
@@ -168,11 +277,37 @@ def backfill_facts(conn: sa.Connection, progress: Any = None) -> int:
             .limit(BATCH)
         ).all()
         if not ids:
+            rebuild_tallies(conn)
             return written
         written += write_facts(conn, ids)
         after = ids[-1]
         if progress is not None:
             progress(len(ids))
+
+
+def rebuild_tallies(conn: sa.Connection) -> None:
+    """Recount the tallies and the account periods from the facts (the backfill's last step:
+    whatever drift there was, none is left)."""
+    conn.execute(report_tallies.delete())
+    deltas: dict[tuple, list[int]] = {}
+    for row in conn.execute(sa.select(report_facts).execution_options(yield_per=10_000)):
+        for key, sums in tally_deltas([], [_fact_of(row)]).items():
+            totals = deltas.setdefault(key, [0, 0, 0, 0])
+            for i, value in enumerate(sums):
+                totals[i] += value
+    apply_tally_deltas(conn, deltas)
+    conn.execute(report_account_periods.delete())
+    pairs = conn.execute(
+        sa.select(report_facts.c.received_at, report_accounts.c.account_id)
+        .select_from(
+            report_accounts.join(
+                report_facts, report_facts.c.request_id == report_accounts.c.request_id
+            )
+        )
+        .where(report_facts.c.national_security == "")
+    ).all()
+    for start in range(0, len(pairs), 10_000):
+        add_account_periods(conn, [(_utc(r[0]), r[1]) for r in pairs[start : start + 10_000]])
 
 
 async def refresh_report_facts(engine: AsyncEngine, request_ids: Sequence[str]) -> None:
@@ -210,14 +345,23 @@ async def record_production_accounts(
     if not accounts:
         return
     async with engine.begin() as conn:
-        await conn.run_sync(
-            lambda c: _upsert(
-                c,
-                report_accounts,
-                [{"request_id": request_id, "account_id": a} for a in accounts],
-                ["request_id", "account_id"],
-            )
+        await conn.run_sync(_store_accounts, request_id, accounts)
+
+
+def _store_accounts(conn: sa.Connection, request_id: str, accounts: Sequence[str]) -> None:
+    _upsert(
+        conn,
+        report_accounts,
+        [{"request_id": request_id, "account_id": a} for a in accounts],
+        ["request_id", "account_id"],
+    )
+    fact = conn.execute(
+        sa.select(report_facts.c.received_at, report_facts.c.national_security).where(
+            report_facts.c.request_id == request_id
         )
+    ).first()
+    if fact is not None and not fact.national_security:
+        add_account_periods(conn, [(_utc(fact.received_at), a) for a in accounts])
 
 
 async def record_status_facts(
@@ -225,9 +369,9 @@ async def record_status_facts(
 ) -> None:
     """The hook after each status change (``record_status`` activity): refresh the request's
     facts and, when it produced records, the accounts they were attributed to."""
+    await refresh_report_facts(engine, [change.request_id])
     if change.outcome is not None and change.outcome.value in PRODUCED and s3 is not None:
         await record_production_accounts(engine, s3, productions_bucket, change.request_id)
-    await refresh_report_facts(engine, [change.request_id])
 
 
 async def backfill(
@@ -339,6 +483,76 @@ async def report_groups(
             identifiers=int(r["identifiers"] or 0),
             extensions=int(r["extensions"] or 0),
             extended=int(r["extended"] or 0),
+        )
+        for r in rows
+    ]
+    return groups, accounts_affected
+
+
+def _tally_query(period: ReportPeriod, today: dt.date) -> sa.Select:
+    t = report_tallies.c
+    halves = period.halves()
+    open_at_end = sa.case((sa.or_(t.resolved_half == "", t.resolved_half > halves[-1]), 1), else_=0)
+    barred = sa.case(
+        (
+            sa.and_(
+                t.ndo,
+                sa.not_(t.notice_sent),
+                sa.or_(t.ndo_open_until == "", t.ndo_open_until >= today.isoformat()),
+            ),
+            1,
+        ),
+        else_=0,
+    )
+    columns = [
+        t.received_half,
+        t.process_type,
+        t.issuer_kind,
+        t.country,
+        t.emergency,
+        t.national_security,
+        t.ndo,
+        t.outcome,
+        t.notice_sent,
+    ]
+    return (
+        sa.select(
+            *columns,
+            open_at_end.label("open_at_end"),
+            barred.label("barred"),
+            *(sa.func.sum(t[name]).label(f"sum_{name}") for name in TALLY_SUMS),
+        )
+        .where(t.received_half.in_(halves), t.requests > 0)
+        .group_by(*columns, sa.literal_column("open_at_end"), sa.literal_column("barred"))
+    )
+
+
+async def current_groups(
+    engine: AsyncEngine, period: ReportPeriod, today: dt.date
+) -> tuple[list[FactGroup], int]:
+    """The same groups as ``report_groups`` for a report computed now, read from the
+    tallies: a few thousand rows whatever the size of the register."""
+    accounts = sa.select(sa.func.count()).where(report_account_periods.c.period == period.label)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(_tally_query(period, today))).mappings().all()
+        accounts_affected = int(await conn.scalar(accounts) or 0)
+    groups = [
+        FactGroup(
+            process_type=r["process_type"],
+            issuer_kind=r["issuer_kind"],
+            country=r["country"],
+            emergency=bool(r["emergency"]),
+            national_security=r["national_security"],
+            half=int(r["received_half"][-1]),
+            outcome=r["outcome"] or None,
+            open_at_period_end=bool(r["open_at_end"]),
+            ndo=bool(r["ndo"]),
+            notice_sent=bool(r["notice_sent"]),
+            notice_barred=bool(r["barred"]),
+            requests=int(r["sum_requests"]),
+            identifiers=int(r["sum_identifiers"]),
+            extensions=int(r["sum_extensions"]),
+            extended=int(r["sum_extended"]),
         )
         for r in rows
     ]

@@ -36,9 +36,10 @@ _off_band_boundaries()
 
 
 def leaked(text: str) -> set[int]:
-    """The forbidden numbers standing alone in ``text`` (not inside a longer number)."""
+    """The forbidden numbers standing alone in ``text``: not inside a longer or decimal
+    number, nor inside a hexadecimal word (object addresses in debug logs, digests)."""
     found = set()
     for number in forbidden_numbers():
-        if re.search(rf"(?<![\d.]){number}(?![\d.])", text):
+        if re.search(rf"(?<![0-9A-Za-z.]){number}(?![0-9A-Za-z.])", text):
             found.add(number)
     return found

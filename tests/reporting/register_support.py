@@ -8,7 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from services.register.tables import agencies, legal_processes
-from services.register.transparency import fact_rows, report_accounts, report_facts
+from services.register.transparency import _store_accounts, store_facts
 from services.reporting.facts import ReportFact
 
 AGENCY = "report-test-agency"
@@ -78,11 +78,7 @@ async def seed(engine, facts: list[ReportFact], accounts: dict[str, list[str]] |
                 for f in facts
             ],
         )
-        await conn.execute(report_facts.insert(), fact_rows(facts))
-        rows = [
-            {"request_id": request_id, "account_id": account}
-            for request_id, names in (accounts or {}).items()
-            for account in names
-        ]
-        if rows:
-            await conn.execute(report_accounts.insert(), rows)
+        # The register's own write path: facts, their tallies, the accounts' periods.
+        await conn.run_sync(store_facts, facts)
+        for request_id, names in (accounts or {}).items():
+            await conn.run_sync(_store_accounts, request_id, names)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.register.synthetic.requests import AGENCY_ID, synthetic_requests
 from services.register.tables import agencies, legal_processes
-from services.register.transparency import fact_rows, report_accounts, report_facts
+from services.register.transparency import add_account_periods, report_accounts, store_facts
 
 BATCH = 5000
 
@@ -63,7 +63,7 @@ async def generate_register(
         while batch := list(itertools.islice(requests, BATCH)):
             async with engine.begin() as conn:
                 await conn.execute(legal_processes.insert(), [r.row for r in batch])
-                await conn.execute(report_facts.insert(), fact_rows(r.fact for r in batch))
+                await conn.run_sync(store_facts, [r.fact for r in batch])
                 accounts = [
                     {"request_id": r.fact.request_id, "account_id": a}
                     for r in batch
@@ -71,6 +71,10 @@ async def generate_register(
                 ]
                 if accounts:
                     await conn.execute(report_accounts.insert(), accounts)
+                    await conn.run_sync(
+                        add_account_periods,
+                        [(r.fact.received_at, a) for r in batch for a in r.accounts],
+                    )
             written += len(batch)
             bar.update(task, advance=len(batch))
     return written

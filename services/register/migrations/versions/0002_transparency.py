@@ -1,4 +1,4 @@
-"""transparency report: report facts, production accounts, publications
+"""transparency report: report facts and tallies, production accounts, publications
 
 Revision ID: 0002_transparency
 Revises: 0001
@@ -73,6 +73,44 @@ def upgrade() -> None:
         sa.Column("retain_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("period", name=op.f("pk_transparency_publications")),
     )
+    op.create_table(
+        "report_tallies",
+        sa.Column("received_half", sa.String(length=7), nullable=False),
+        sa.Column("process_type", sa.String(length=40), nullable=False),
+        sa.Column("issuer_kind", sa.String(length=20), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("emergency", sa.Boolean(), nullable=False),
+        sa.Column("national_security", sa.String(length=20), nullable=False),
+        sa.Column("ndo", sa.Boolean(), nullable=False),
+        sa.Column("outcome", sa.String(length=32), nullable=False),
+        sa.Column("resolved_half", sa.String(length=7), nullable=False),
+        sa.Column("notice_sent", sa.Boolean(), nullable=False),
+        sa.Column("ndo_open_until", sa.String(length=10), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("identifiers", sa.Integer(), nullable=False),
+        sa.Column("extensions", sa.Integer(), nullable=False),
+        sa.Column("extended", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "received_half",
+            "process_type",
+            "issuer_kind",
+            "country",
+            "emergency",
+            "national_security",
+            "ndo",
+            "outcome",
+            "resolved_half",
+            "notice_sent",
+            "ndo_open_until",
+            name=op.f("pk_report_tallies"),
+        ),
+    )
+    op.create_table(
+        "report_account_periods",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("account_id", sa.String(length=128), nullable=False),
+        sa.PrimaryKeyConstraint("period", "account_id", name=op.f("pk_report_account_periods")),
+    )
     # Facts for the requests already recorded, derived by the same code the hooks run.
     from services.register.transparency import backfill_facts
 
@@ -80,6 +118,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("report_account_periods")
+    op.drop_table("report_tallies")
     op.drop_table("transparency_publications")
     op.drop_table("report_accounts")
     with op.batch_alter_table("report_facts", schema=None) as batch_op:
