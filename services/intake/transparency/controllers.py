@@ -11,12 +11,15 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Schema
+from litestar.openapi.spec.enums import OpenAPIType
 from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from contracts.enums import Role
 from contracts.reporting import LiveComparison, Publication
 from services.intake.auth.guards import auditors, principal_of, requires
+from services.intake.openapi import documented
 from services.intake.problems import Problem, invalid_field
 from services.reporting import reports
 from services.reporting.html_report import CONTENT_SECURITY_POLICY
@@ -24,6 +27,16 @@ from services.reporting.periods import InvalidPeriod, ReportPeriod, parse_period
 
 FORMATS = ("json", "csv", "html")
 publishers = requires(Role.LEGAL, Role.ADMIN)
+REPORT_RESPONSE = OpenAPIResponse(
+    description="The report: the TransparencyReport contract (contracts/schema/reporting.json) "
+    "as JSON, one CSV row per cell (period,section,row,column,value,unit), or a self-contained "
+    "HTML page; with compare=live, a LiveComparison. X-Writ-Report-Source says snapshot or live.",
+    content={
+        "application/json": OpenAPIMediaType(schema=Schema(type=OpenAPIType.OBJECT)),
+        "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+        "text/html": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+    },
+)
 
 
 def provide_reports(request: Request) -> reports.TransparencyReports:
@@ -73,6 +86,7 @@ class TransparencyReportController(Controller):
         description="A calendar year (`2026`) or half-year (`2026-H1`). A published period is "
         "served from its frozen snapshot; `compare=live` returns the differences between the "
         "snapshot and a fresh computation. National-security process appears only in bands.",
+        operation_class=documented(responses={"200": REPORT_RESPONSE}),
     )
     async def get_report(
         self,
@@ -115,6 +129,9 @@ class TransparencyReportController(Controller):
         guards=[publishers],
         status_code=HTTP_201_CREATED,
         summary="Freeze a period's report: JSON, CSV and HTML under object lock (legal, admin)",
+        description="Refused (409, field `period`) before the period's last day is over and when "
+        "the period is already published.",
+        operation_class=documented(),
     )
     async def publish(
         self,
