@@ -127,6 +127,14 @@ report_account_periods = sa.Table(
     sa.Column("account_id", sa.String(128), primary_key=True),
 )
 
+# The size of each period's set above, kept as rows are added (the report reads one row).
+report_account_counts = sa.Table(
+    "report_account_counts",
+    metadata,
+    sa.Column("period", sa.String(7), primary_key=True),
+    sa.Column("accounts", sa.Integer, nullable=False),
+)
+
 _FACT_COLUMNS = [c.name for c in report_facts.columns]
 _REPORT_ACTIONS = ("status:%", "customer_notified:%")
 PRODUCED = (Outcome.PRODUCED.value, Outcome.PARTIALLY_PRODUCED.value)
@@ -256,12 +264,34 @@ def add_account_periods(conn: sa.Connection, rows: Iterable[tuple[dt.datetime, s
         for received_at, account in rows
         for period in (str(received_at.year), half_label(received_at))
     }
-    _upsert(
-        conn,
-        report_account_periods,
-        [{"period": p, "account_id": a} for p, a in sorted(values)],
-        ["period", "account_id"],
+    if not values:
+        return
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(
+        report_account_periods
     )
+    # Only the rows that were new come back: each adds one to its period's count.
+    added = conn.execute(
+        insert.on_conflict_do_nothing(index_elements=["period", "account_id"]).returning(
+            report_account_periods.c.period
+        ),
+        [{"period": p, "account_id": a} for p, a in sorted(values)],
+    ).scalars()
+    counts: dict[str, int] = {}
+    for period in added:
+        counts[period] = counts.get(period, 0) + 1
+    if counts:
+        count_insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(
+            report_account_counts
+        )
+        conn.execute(
+            count_insert.on_conflict_do_update(
+                index_elements=["period"],
+                set_={
+                    "accounts": report_account_counts.c.accounts + count_insert.excluded.accounts
+                },
+            ),
+            [{"period": p, "accounts": n} for p, n in sorted(counts.items())],
+        )
 
 
 def backfill_facts(conn: sa.Connection, progress: Any = None) -> int:
@@ -297,6 +327,7 @@ def rebuild_tallies(conn: sa.Connection) -> None:
                 totals[i] += value
     apply_tally_deltas(conn, deltas)
     conn.execute(report_account_periods.delete())
+    conn.execute(report_account_counts.delete())
     pairs = conn.execute(
         sa.select(report_facts.c.received_at, report_accounts.c.account_id)
         .select_from(
@@ -532,7 +563,9 @@ async def current_groups(
 ) -> tuple[list[FactGroup], int]:
     """The same groups as ``report_groups`` for a report computed now, read from the
     tallies: a few thousand rows whatever the size of the register."""
-    accounts = sa.select(sa.func.count()).where(report_account_periods.c.period == period.label)
+    accounts = sa.select(report_account_counts.c.accounts).where(
+        report_account_counts.c.period == period.label
+    )
     async with engine.connect() as conn:
         rows = (await conn.execute(_tally_query(period, today))).mappings().all()
         accounts_affected = int(await conn.scalar(accounts) or 0)

@@ -111,6 +111,12 @@ def upgrade() -> None:
         sa.Column("account_id", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("period", "account_id", name=op.f("pk_report_account_periods")),
     )
+    op.create_table(
+        "report_account_counts",
+        sa.Column("period", sa.String(length=7), nullable=False),
+        sa.Column("accounts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("period", name=op.f("pk_report_account_counts")),
+    )
     # Facts for the requests already recorded, derived by the same code the hooks run.
     from services.register.transparency import backfill_facts
 
@@ -118,6 +124,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("report_account_counts")
     op.drop_table("report_account_periods")
     op.drop_table("report_tallies")
     op.drop_table("transparency_publications")
