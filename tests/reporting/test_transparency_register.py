@@ -200,3 +200,35 @@ async def fact_row(engine, request_id: str):
                 )
             )
         ).one()
+
+
+async def test_writ_transparency_command(seeded, register_url, tmp_path, monkeypatch):
+    """``writ transparency 2011 --format csv -o FILE`` over the same register."""
+    import asyncio
+
+    from services.cli import main
+    from services.platform import settings as settings_module
+
+    monkeypatch.setenv("WRIT_DATABASE_URL", register_url)
+    monkeypatch.setenv("WRIT_DATA_DIR", str(tmp_path))
+    settings_module.get_settings.cache_clear()
+    try:
+        out = tmp_path / "report.csv"
+        code = await asyncio.to_thread(
+            main, ["transparency", str(YEAR), "--format", "csv", "-o", str(out)]
+        )
+        assert code == 0
+        lines = out.read_text().splitlines()
+        assert lines[0] == "period,section,row,column,value,unit"
+        assert f"{YEAR},totals,all,requests,15,requests" in lines
+        html = tmp_path / "report.html"
+        assert (
+            await asyncio.to_thread(
+                main, ["transparency", f"{YEAR}-H1", "--format", "html", "-o", str(html)]
+            )
+            == 0
+        )
+        assert "<svg" in html.read_text() and "<script" not in html.read_text()
+        assert await asyncio.to_thread(main, ["transparency", "20x1"]) == 2
+    finally:
+        settings_module.get_settings.cache_clear()
