@@ -141,6 +141,13 @@ ENDPOINTS = {
     "disclosures": Endpoint("GET", "/v1/disclosures", frozenset({"auditor", "legal", "admin"})),
     "list-agencies": Endpoint("GET", "/v1/agencies", frozenset({"admin"})),
     "register-agency": Endpoint("POST", "/v1/agencies", frozenset({"admin"}), body=new_agency),
+    # The literal "{period}" is refused as a period (400) past the guards: nothing is published.
+    "transparency-report": Endpoint(
+        "GET", "/v1/transparency-reports/{period}", frozenset({"auditor", "legal", "admin"})
+    ),
+    "transparency-publish": Endpoint(
+        "POST", "/v1/transparency-reports/{period}/publish", frozenset({"legal", "admin"})
+    ),
 }
 
 

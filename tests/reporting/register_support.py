@@ -65,7 +65,9 @@ async def seed(engine, facts: list[ReportFact], accounts: dict[str, list[str]] |
                     "agency_id": AGENCY,
                     "process_type": f.process_type,
                     "case_number": f"case-{f.request_id}",
-                    "status": "closed" if f.outcome else "in_review",
+                    "status": "closed"
+                    if f.outcome
+                    else "collecting",  # kept out of the review queue
                     "emergency": f.emergency,
                     "received_at": f.received_at,
                     "updated_at": f.resolved_at or f.received_at,

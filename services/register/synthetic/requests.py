@@ -171,7 +171,9 @@ def synthetic_requests(
                 else None
             ),
         }
-        status = {None: "in_review", "preserved": "preserved"}.get(outcome, "closed")
+        # Open requests are shown as collecting: no workflow stands behind a synthetic
+        # request, so none may wait in the review queue for a decision that cannot be taken.
+        status = {None: "collecting", "preserved": "preserved"}.get(outcome, "closed")
         if outcome in ("rejected", "redirected", "withdrawn"):
             status = outcome
         row = {
