@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
@@ -40,6 +41,9 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
 }
+# rc_context changes matplotlib's global settings: one chart at a time per process (renders
+# run in worker threads, off the event loop).
+_RENDER_LOCK = threading.Lock()
 _STYLE_ATTR = re.compile(r'\sstyle="([^"]*)"')
 _PRESENTATION = {
     "fill",
@@ -98,7 +102,7 @@ def _render(figure: Figure, title: str) -> str:
 
 
 def _stacked_outcomes(labels: Sequence[str], rows: Sequence[OutcomeCounts], title: str) -> str:
-    with matplotlib.rc_context(RC):
+    with _RENDER_LOCK, matplotlib.rc_context(RC):
         height = 0.9 + 0.32 * max(len(labels), 1)
         figure = Figure(figsize=(7.2, height))
         axes = figure.add_subplot()

@@ -95,7 +95,8 @@ class TransparencyReports:
         publication = await self.publication(period)
         if publication is not None:
             return await self.snapshot_file(publication, fmt), publication
-        return render(await self.compute(period, now), fmt), None
+        # Rendering is CPU work (the HTML draws charts): off the event loop.
+        return await asyncio.to_thread(render, await self.compute(period, now), fmt), None
 
     async def snapshot_file(self, publication: Publication, fmt: Format) -> bytes:
         key, digest = {
@@ -134,7 +135,10 @@ class TransparencyReports:
             html_key=prefix + "report.html",
             html_sha256="",
         )
-        files = {fmt: render(report, fmt, draft) for fmt in ("json", "csv", "html")}
+        files = {
+            fmt: await asyncio.to_thread(render, report, fmt, draft)
+            for fmt in ("json", "csv", "html")
+        }
         digests = {fmt: hashlib.sha256(data).hexdigest() for fmt, data in files.items()}
         retain_until = await asyncio.to_thread(self._store, prefix, files)
         publication = msgspec.structs.replace(
