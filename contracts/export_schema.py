@@ -27,6 +27,7 @@ MODULES = [
     "determination",
     "enums",
     "legal_process",
+    "reporting",
     "retention",
     "submission",
     "workflow",

@@ -130,6 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     from services.workflows.retention.cli import add_retention_commands
 
     add_retention_commands(sub)
+    from services.reporting.cli import add_commands as add_reporting_commands  # §10
+
+    add_reporting_commands(sub)  # writ transparency …, writ register generate
     return parser
 
 

@@ -27,7 +27,9 @@ from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.review.controllers import ReviewController
+from services.intake.transparency.controllers import TransparencyReportController  # §10
 from services.intake.ui.controllers import ReviewUIController
+from services.intake.ui.transparency import TransparencyUIController  # §10
 from services.intake.wellknown import jwks
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
@@ -107,6 +109,8 @@ def create_app(
             AgencyController,
             ReviewUIController,
             LegalHoldController,  # retention hook: /v1/legal-holds
+            TransparencyReportController,  # transparency report API and UI page (§10)
+            TransparencyUIController,
         ],
         lifespan=[lifespan],
         state=state,

@@ -14,6 +14,8 @@ from typing import Literal
 
 import msgspec
 
+from contracts.reporting import NationalSecurityOption  # transparency report (§10)
+
 Mode = Literal["local", "production"]
 
 
@@ -87,6 +89,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_disclosure_log_days: int = 5 * 365  # at least 365: 47 CFR §64.2009(c)
     retention_toll_records_days: int = 3 * 365  # at least 548 (18 months): 47 CFR §42.6
     retention_every_hours: int = 24  # how often the retention schedule runs the purge
+    # How national-security process is banded in the transparency report (50 U.S.C. §1874(a)).
+    transparency_ns_option: NationalSecurityOption = NationalSecurityOption.SEMIANNUAL_250
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

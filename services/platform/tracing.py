@@ -54,7 +54,8 @@ def use_tracer_provider(provider: Any | None) -> None:
     if provider is not None:
         from opentelemetry import trace
 
-        trace.set_tracer_provider(provider)
+        if trace.get_tracer_provider() is not provider:
+            trace.set_tracer_provider(provider)
     _active = provider is not None
 
 

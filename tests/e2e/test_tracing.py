@@ -20,8 +20,9 @@ from tests.support import submission, submit, wait_for_status
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def spans():
+@pytest.fixture(scope="session")
+def span_exporter():
+    """OpenTelemetry takes one global tracer provider per process: one for the session."""
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -29,6 +30,13 @@ def spans():
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider, exporter
+
+
+@pytest.fixture
+def spans(span_exporter):
+    provider, exporter = span_exporter
+    exporter.clear()
     use_tracer_provider(provider)
     try:
         yield exporter

@@ -45,6 +45,7 @@ from services.register.case_register import Register
 from services.register.documents import DocumentRecord
 from services.register.engine import as_utc
 from services.register.legal_processes import LegalProcessRecord
+from services.register.transparency import refresh_report_facts
 from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -216,6 +217,7 @@ class IntakeService:
                 if replay is not None:
                     return replay, False
             raise
+        await refresh_report_facts(self.register.engine, [request_id])  # transparency (§10)
         try:
             await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:

@@ -60,6 +60,7 @@ from services.register.agencies import AgencyRecord
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
+from services.register.transparency import record_status_facts
 
 log = structlog.get_logger(__name__)
 
@@ -76,6 +77,13 @@ class LegalProcessActivities:
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
         await self.register.legal_processes.apply_status_change(change)
+        # Transparency report facts (and produced accounts) follow every change (§10).
+        await record_status_facts(
+            self.register.engine,
+            change,
+            s3=self.s3,
+            productions_bucket=self.settings.productions_bucket,
+        )
 
     @activity.defn(name="assess")
     def assess(self, arg: LegalProcessInput) -> Assessment:

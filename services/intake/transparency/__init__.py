@@ -1,0 +1,1 @@
+"""API area of the transparency report: ``/v1/transparency-reports`` (docs/transparency.md)."""
