@@ -173,6 +173,10 @@ class BillingRelease(msgspec.Struct, frozen=True, kw_only=True):
 
 class PostingRequest(msgspec.Struct, frozen=True, kw_only=True):
     request_id: str
+    posted_at: Annotated[
+        dt.datetime | None,
+        Meta(description="The workflow's time of posting: the invoice date, same on a retry"),
+    ] = None
     released_by: str = ""
     release_reason: str = ""
 

@@ -54,6 +54,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     provider_name: str = "Writ Communications, Inc."
     policy_file: str = ""
 
+    # Billing (docs/billing.md): the rate card (TOML or JSON; the shipped default when empty)
+    # and where invoice PDFs and billing events go (the documents bucket when empty).
+    rate_card_file: str = ""
+    billing_bucket: str = ""
+
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "legal-process@writ.local"

@@ -16,6 +16,7 @@ from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
 from services.register.repository import Register, create_engine
+from services.workflows.billing.worker_parts import billing_activities, billing_workflows
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
@@ -37,8 +38,9 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[LegalProcessWorkflow],
-        activities=activities.all(),
+        # Billing hook: BillingWorkflow and its activities run on the same task queue.
+        workflows=[LegalProcessWorkflow, *billing_workflows()],
+        activities=activities.all() + billing_activities(settings, register),
         activity_executor=executor,
         max_concurrent_activities=16,
     )

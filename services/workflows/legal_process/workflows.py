@@ -13,8 +13,11 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    # Billing hook (docs/billing.md): the child workflow that holds and posts the charge.
+    from contracts.billing import BillingInput
     from contracts.collection import (
         CollectionRequest,
         CollectionResult,
@@ -51,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
         Withdrawal,
     )
     from services.workflows import search_attributes as sa
+    from services.workflows.billing.workflows import billing_workflow_id
 
 SYSTEM = "writ"
 QUICK = {
@@ -361,6 +365,7 @@ class LegalProcessWorkflow:
             await self._finish(
                 Status.CLOSED, Outcome.NO_DATA, "no records held for the approved scope"
             )
+            await self._start_billing()  # billing hook: no_data is charged if the card says so
             return
 
         await self._set_status(Status.DELIVERING, "packaging the production")
@@ -395,6 +400,7 @@ class LegalProcessWorkflow:
         )
         self._outcome = Outcome.PARTIALLY_PRODUCED if partial else Outcome.PRODUCED
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
+        await self._start_billing()  # billing hook: after delivery, before customer notice
 
         if notice_allowed:
             await self._customer_notice_after_ndo(process, determination)
@@ -474,6 +480,20 @@ class LegalProcessWorkflow:
         )
         await self._finish(
             Status.RELEASED, Outcome.PRESERVED, "preservation period ended; snapshot released"
+        )
+        await self._start_billing()  # billing hook: preservation periods and extensions
+
+    async def _start_billing(self) -> None:
+        """Billing hook (docs/billing.md): start ``BillingWorkflow`` for this request, as an
+        abandoned child so the request may close while its charge is held under a gag.
+        Behind a patch: requests already running when billing shipped are not billed."""
+        if not workflow.patched("billing-child-workflow"):
+            return
+        await workflow.start_child_workflow(
+            "BillingWorkflow",
+            BillingInput(request_id=self._process.request_id),
+            id=billing_workflow_id(self._process.request_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
         )
 
     # -- plumbing ------------------------------------------------------------------------
