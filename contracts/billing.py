@@ -253,18 +253,19 @@ class InvoicePage(msgspec.Struct, frozen=True, kw_only=True):
 
 class DisputeIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")]
-    amount: Annotated[
-        int | None, Meta(ge=1, description="Cents disputed; the whole invoice when absent")
-    ] = None
+    amount: (
+        Annotated[int, Meta(ge=1, description="Cents disputed; the whole invoice when absent")]
+        | None
+    ) = None
 
 
 class DisputeDecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     action: DisputeAction
     reason: Note = ""
-    amount: Annotated[
-        int | None,
-        Meta(ge=1, description="Cents credited on accept; the disputed amount if absent"),
-    ] = None
+    amount: (
+        Annotated[int, Meta(ge=1, description="Cents credited; the disputed amount if absent")]
+        | None
+    ) = None
 
 
 class DisputeView(msgspec.Struct, frozen=True, kw_only=True):
@@ -288,7 +289,7 @@ class CreditNoteIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     """A correcting credit note issued by billing staff (e.g. billed to the wrong account)."""
 
     reason: Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]*\S[^\x00]*$")]
-    amount: Annotated[int | None, Meta(ge=1, description="Cents; the open balance if absent")] = (
+    amount: Annotated[int, Meta(ge=1, description="Cents; the open balance if absent")] | None = (
         None
     )
 
@@ -314,10 +315,19 @@ class BillingReleaseOut(msgspec.Struct, frozen=True, kw_only=True):
     released_by: str
 
 
-class BillingSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """Totals per customer and month, and how many charges are held (no details)."""
+class CustomerMonthTotal(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: str
+    month: Annotated[str, Meta(description="YYYY-MM of the invoice date")]
+    currency: str
+    invoices: int
+    invoiced: int
+    credited: int
 
-    totals: list[dict[str, str | int]] = []
+
+class BillingSummary(msgspec.Struct, frozen=True, kw_only=True):
+    """Totals per customer and month, and how many charges are held (a count, no details)."""
+
+    totals: list[CustomerMonthTotal] = []
     held_count: int = 0
 
 

@@ -21,7 +21,16 @@ import msgspec
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 # Every contracts module with Structs or enums; a new module must be added here.
-MODULES = ["api", "collection", "determination", "enums", "legal_process", "submission", "workflow"]
+MODULES = [
+    "api",
+    "billing",
+    "collection",
+    "determination",
+    "enums",
+    "legal_process",
+    "submission",
+    "workflow",
+]
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 REF_TEMPLATE = "#/$defs/{name}"
 

@@ -21,6 +21,7 @@ from temporalio.client import Client
 
 from services.intake.agencies.controllers import AgencyController
 from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
+from services.intake.billing.controllers import BillingController  # billing hook
 from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
@@ -101,6 +102,7 @@ def create_app(
             ReviewController,
             AgencyController,
             ReviewUIController,
+            BillingController,  # billing hook (docs/billing.md)
         ],
         lifespan=[lifespan],
         state=state,

@@ -22,6 +22,7 @@ from contracts.api import (
 from contracts.enums import ProcessType, Status
 from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
 from services.intake.auth.guards import STAFF_READ, auditors, principal_of, requires, reviewers
+from services.intake.billing.review_time import record_review_time
 from services.intake.deps import intake_service
 from services.intake.legal_processes.controllers import RequestId, own_request, send_update
 from services.intake.legal_processes.services import IntakeService, to_view
@@ -127,7 +128,7 @@ class ReviewController(Controller):
         self, request: Request, service: IntakeService, request_id: RequestId, data: DecisionIn
     ) -> DecisionOut:
         principal = principal_of(request)
-        return await send_update(
+        receipt = await send_update(
             service,
             principal,
             request_id,
@@ -143,6 +144,9 @@ class ReviewController(Controller):
                 question=data.question,
             ),
         )
+        if data.minutes:  # billing hook: reviewer time, read by the billing activity
+            await record_review_time(service.register, request_id, principal.subject, data.minutes)
+        return receipt
 
     @post(
         "/legal-processes/{request_id:str}/verification",
