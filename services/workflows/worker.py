@@ -40,7 +40,7 @@ def build_worker(
         task_queue=task_queue or settings.task_queue,
         # Billing hook: BillingWorkflow and its activities run on the same task queue.
         workflows=[LegalProcessWorkflow, *billing_workflows()],
-        activities=activities.all() + billing_activities(settings, register),
+        activities=activities.all() + billing_activities(settings, register, client),
         activity_executor=executor,
         max_concurrent_activities=16,
     )

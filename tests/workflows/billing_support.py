@@ -22,6 +22,7 @@ from contracts.billing import (
 class BillingRecorder:
     hold: ChargeHold = field(default_factory=ChargeHold)
     zero_charge_reason: str = ""
+    started: list[str] = field(default_factory=list)  # requests whose billing was started
     prepared: list[str] = field(default_factory=list)
     posted: list[tuple[dt.datetime, PostingRequest]] = field(default_factory=list)
     fail_posting_times: int = 0  # attempts of post_charge that fail before one succeeds
@@ -29,6 +30,10 @@ class BillingRecorder:
 
     def activities(self) -> list[Callable]:
         recorder = self
+
+        @activity.defn(name="start_billing")
+        async def start_billing(arg: BillingInput) -> None:
+            recorder.started.append(arg.request_id)
 
         @activity.defn(name="prepare_charge")
         async def prepare_charge(arg: BillingInput) -> PreparedCharge:
@@ -50,4 +55,4 @@ class BillingRecorder:
                 request_id=request.request_id, invoice_ids=[f"inv_{request.request_id}"]
             )
 
-        return [prepare_charge, post_charge]
+        return [start_billing, prepare_charge, post_charge]

@@ -16,11 +16,20 @@ from temporalio.service import RPCError
 from temporalio.worker import Replayer, Worker
 
 from contracts.billing import BillingInput, BillingRelease, ChargeHold, HoldKind
-from contracts.enums import Outcome, Status
+from contracts.enums import (
+    DataCategory,
+    DecisionAction,
+    Outcome,
+    ProcessType,
+    RejectionReason,
+    Status,
+)
 from contracts.legal_process import NdoTerm
+from contracts.workflow import ReviewDecision
 from services.workflows.billing.workflows import BillingWorkflow, billing_workflow_id
+from services.workflows.legal_process.workflows import LegalProcessWorkflow
 from tests.workflows.billing_support import BillingRecorder
-from tests.workflows.support import make_process, start
+from tests.workflows.support import awaiting_review, make_process, start, wait_for
 
 STARTED_BILLING: list[str] = []
 
@@ -75,6 +84,17 @@ async def wait_stage(handle, stage: str, timeout: float = 20.0):
         await asyncio.sleep(0.05)
 
 
+async def release(handle, release: BillingRelease) -> None:
+    """Send an accepted release. The time-skipping test server may forget an update's outcome
+    once the workflow has finished (here at once: the posting double is instant), so a poll
+    answered "update not found" counts as delivered; the workflow's result is checked."""
+    try:
+        await handle.execute_update(BillingWorkflow.release, release)
+    except RPCError as exc:
+        if "update" not in str(exc) or "not found" not in str(exc):
+            raise
+
+
 def legal(name: str = "lee", *roles: str) -> BillingRelease:
     return BillingRelease(
         released_by=name, releaser_roles=list(roles or ["legal"]), reason="order lifted"
@@ -127,8 +147,7 @@ async def test_indefinite_holds_wait_for_legal_release(temporal_env, task_queue,
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(BillingWorkflow.release, legal(" "))
 
-    released = await handle.execute_update(BillingWorkflow.release, legal("lee"))
-    assert released.released_by == "lee"
+    await release(handle, legal("lee"))
     state = await handle.result()
     assert state.stage == "posted" and state.released_by == "lee"
     ((_, request),) = billing.posted
@@ -159,26 +178,50 @@ async def test_posting_retried_posts_once(temporal_env, task_queue, billing):
 # -- started by LegalProcessWorkflow -------------------------------------------------------
 
 
-async def test_delivered_request_starts_its_billing_child(temporal_env, task_queue, carrier):
+async def test_delivered_request_starts_its_billing_once(temporal_env, task_queue, carrier):
     process = make_process(await temporal_env.get_current_time())
     handle = await start(temporal_env.client, task_queue, process)
     state = await handle.result()
     assert state.status is Status.CLOSED and state.outcome is Outcome.PRODUCED
-    child = temporal_env.client.get_workflow_handle(billing_workflow_id(process.request_id))
-    billed = await child.result()
-    assert billed.stage == "posted"
-    assert carrier.billing.prepared == [process.request_id]
+    assert carrier.billing.started == [process.request_id]
+    assert len(carrier.deliveries) == 1
 
 
-async def test_request_under_ndo_closes_while_its_charge_waits(temporal_env, task_queue, carrier):
+async def test_request_under_ndo_starts_billing_before_it_closes(temporal_env, task_queue, carrier):
+    """The billing workflow is started at delivery; it holds the charge itself."""
     now = await temporal_env.get_current_time()
     process = make_process(now, ndo=NdoTerm(authority="Wake County Superior Court", ends_on=None))
-    carrier.billing.hold = ChargeHold(kind=HoldKind.NDO_INDEFINITE)
-    handle = await start(temporal_env.client, task_queue, process)
-    state = await handle.result()
+    state = await (await start(temporal_env.client, task_queue, process)).result()
     assert state.status is Status.CLOSED
-    child = temporal_env.client.get_workflow_handle(billing_workflow_id(process.request_id))
-    await wait_stage(child, "held")
-    assert carrier.billing.posted == []
-    await child.execute_update(BillingWorkflow.release, legal("lee"))
-    assert (await child.result()).stage == "posted"
+    assert carrier.billing.started == [process.request_id]
+    assert carrier.customer_notices == []
+
+
+async def test_no_data_close_starts_billing(temporal_env, task_queue, carrier):
+    carrier.rows_per_target = 0
+    process = make_process(await temporal_env.get_current_time())
+    state = await (await start(temporal_env.client, task_queue, process)).result()
+    assert state.outcome is Outcome.NO_DATA
+    assert carrier.billing.started == [process.request_id]
+
+
+async def test_rejected_request_is_never_billed(temporal_env, task_queue, carrier):
+    process = make_process(
+        await temporal_env.get_current_time(),
+        ProcessType.COURT_ORDER_2703D,
+        (DataCategory.DETAIL_RECORDS,),
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, awaiting_review)
+    await handle.execute_update(
+        LegalProcessWorkflow.decide,
+        ReviewDecision(
+            action=DecisionAction.REJECT,
+            reviewer="alice",
+            reviewer_roles=["reviewer"],
+            reason_code=RejectionReason.OVERBROAD,
+        ),
+    )
+    state = await handle.result()
+    assert state.status is Status.REJECTED
+    assert carrier.billing.started == []

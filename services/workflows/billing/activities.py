@@ -16,7 +16,9 @@ from typing import Any
 
 import msgspec
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
 from contracts.billing import BillingInput, PostingReceipt, PostingRequest, PreparedCharge
 from contracts.determination import Determination
@@ -44,12 +46,31 @@ class BillingActivities:
         ledger: BillingLedger,
         s3: Any,
         rate_card: RateCard,
+        client: Client | None = None,
     ) -> None:
+        self.client = client
         self.settings = settings
         self.register = register
         self.ledger = ledger
         self.s3 = s3
         self.rate_card = rate_card
+
+    @activity.defn(name="start_billing")
+    async def start_billing(self, arg: BillingInput) -> None:
+        """Start the request's ``BillingWorkflow`` once: a retry finds it started (or done)
+        and succeeds; the id is never reused, so a request is billed by one run only."""
+        from services.workflows.billing.workflows import BillingWorkflow, billing_workflow_id
+
+        try:
+            await self.client.start_workflow(
+                BillingWorkflow.run,
+                arg,
+                id=billing_workflow_id(arg.request_id),
+                task_queue=activity.info().task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            pass
 
     @activity.defn(name="prepare_charge")
     async def prepare_charge(self, arg: BillingInput) -> PreparedCharge:
@@ -156,7 +177,7 @@ class BillingActivities:
         )
 
     def all(self) -> list[Any]:
-        return [self.prepare_charge, self.post_charge]
+        return [self.start_billing, self.prepare_charge, self.post_charge]
 
 
 def _utcnow() -> dt.datetime:

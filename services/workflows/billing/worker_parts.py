@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from temporalio.client import Client
+
 from services.billing.rate_card import load_rate_card
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings
@@ -17,7 +19,7 @@ def billing_workflows() -> list[type]:
     return [BillingWorkflow]
 
 
-def billing_activities(settings: Settings, register: Register) -> list[Any]:
+def billing_activities(settings: Settings, register: Register, client: Client) -> list[Any]:
     """The rate card is loaded (and validated) here, so a bad card stops the worker at start."""
     return BillingActivities(
         settings,
@@ -25,4 +27,5 @@ def billing_activities(settings: Settings, register: Register) -> list[Any]:
         BillingLedger(register.engine),
         s3_client(settings),
         load_rate_card(settings.rate_card_file or None),
+        client,
     ).all()

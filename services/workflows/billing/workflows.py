@@ -1,11 +1,11 @@
 """``BillingWorkflow``: one request's charge, held while customer notice is barred and
 posted exactly once (docs/billing.md).
 
-Started by ``LegalProcessWorkflow`` once the outcome is known (after delivery, at a
-``no_data`` close, at the end of a preservation), as an abandoned child, so a request
-closes while its charge is still held under a §2705(b) order. Workflow id:
-``billing-<request id>``. Deterministic; only the request id and counts pass through
-here (the computed charge stays in the ledger).
+Started by ``LegalProcessWorkflow`` (its ``start_billing`` activity) once the outcome is
+known (after delivery, at a ``no_data`` close, at the end of a preservation); it is not a
+child, so the request closes while its charge is still held under a §2705(b) order.
+Workflow id: ``billing-<request id>``, never reused. Deterministic; only the request id
+and counts pass through here (the computed charge stays in the ledger).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     # Billing hook (docs/billing.md): the child workflow that holds and posts the charge.
@@ -54,7 +53,6 @@ with workflow.unsafe.imports_passed_through():
         Withdrawal,
     )
     from services.workflows import search_attributes as sa
-    from services.workflows.billing.workflows import billing_workflow_id
 
 SYSTEM = "writ"
 QUICK = {
@@ -484,16 +482,14 @@ class LegalProcessWorkflow:
         await self._start_billing()  # billing hook: preservation periods and extensions
 
     async def _start_billing(self) -> None:
-        """Billing hook (docs/billing.md): start ``BillingWorkflow`` for this request, as an
-        abandoned child so the request may close while its charge is held under a gag.
-        Behind a patch: requests already running when billing shipped are not billed."""
-        if not workflow.patched("billing-child-workflow"):
+        """Billing hook (docs/billing.md): start this request's ``BillingWorkflow`` (id
+        ``billing-<request id>``; the activity is idempotent), which outlives the request
+        while its charge is held under a gag. Behind a patch: requests already running
+        when billing shipped are not billed."""
+        if not workflow.patched("billing-workflow"):
             return
-        await workflow.start_child_workflow(
-            "BillingWorkflow",
-            BillingInput(request_id=self._process.request_id),
-            id=billing_workflow_id(self._process.request_id),
-            parent_close_policy=ParentClosePolicy.ABANDON,
+        await workflow.execute_activity(
+            "start_billing", BillingInput(request_id=self._process.request_id), **QUICK
         )
 
     # -- plumbing ------------------------------------------------------------------------
