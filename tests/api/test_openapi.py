@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 import contracts.api
+import contracts.billing
 import contracts.submission
 from tests.support import MINIMAL_PDF
 
@@ -31,7 +32,11 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    return getattr(contracts.api, name, None) or getattr(contracts.submission, name)
+    return (
+        getattr(contracts.api, name, None)
+        or getattr(contracts.billing, name, None)  # billing request bodies
+        or getattr(contracts.submission, name)
+    )
 
 
 async def test_the_docs_are_served_without_a_token(api):
