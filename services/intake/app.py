@@ -27,6 +27,7 @@ from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.review.controllers import ReviewController
+from services.intake.ui.billing_controllers import BillingUIController  # billing hook
 from services.intake.ui.controllers import ReviewUIController
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
@@ -103,6 +104,7 @@ def create_app(
             AgencyController,
             ReviewUIController,
             BillingController,  # billing hook (docs/billing.md)
+            BillingUIController,  # billing hook: billing pages of the review UI
         ],
         lifespan=[lifespan],
         state=state,
