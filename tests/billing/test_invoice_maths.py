@@ -337,3 +337,35 @@ def test_allocate_floor_and_remainder_to_the_first(amount, holders, expected):
     weights = target_weights(holders)
     assert allocate(amount, weights) == expected
     assert sum(allocate(amount, weights).values()) == amount
+
+
+# -- §2706 reimbursement from the agency ---------------------------------------------------
+
+
+def test_reimbursement_charges_the_agency_for_the_costed_work_only():
+    from contracts.enums import DataCategory
+    from services.billing.reimbursement import build_reimbursement
+
+    part = build_reimbursement(
+        facts(records_produced=1500, reviewer_minutes=10, emergency=True),
+        [DataCategory.SESSION_RECORDS],
+        "raleigh-pd",
+        CARD,
+    )
+    assert part.account_id == "agency:raleigh-pd" and part.currency == "USD"
+    items = {line.item: line.amount for line in part.lines}
+    assert items == {
+        ChargeItem.PER_REQUEST: 2500,
+        ChargeItem.PER_TARGET: 1000,
+        ChargeItem.RECORDS: 1000,
+        ChargeItem.REVIEWER_TIME: 2000,
+    }  # no expedite: that is the customer-side surcharge
+    assert "session_records" in part.lines[0].description
+    assert part.total == 6500
+
+
+def test_nothing_reimbursable_no_agency_invoice():
+    """18 U.S.C. §2706(c): toll records and listings are exempt; the engine leaves them out."""
+    from services.billing.reimbursement import build_reimbursement
+
+    assert build_reimbursement(facts(), [], "raleigh-pd", CARD) is None

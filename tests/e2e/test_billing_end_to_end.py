@@ -325,3 +325,31 @@ async def test_indefinite_ndo_holds_until_legal_releases(
     ).json()
     assert [e["actor"] for e in trail if e["action"] == "billing_released"] == ["lee"]
     assert invoice["total"] > 0
+
+
+async def test_reimbursement_requested_bills_the_agency_separately(
+    api, agency, mint, worker, lake, temporal_env, mailbox, register, s3, service_settings
+):
+    """18 U.S.C. §2706: session records are reimbursable; the agency gets its own invoice,
+    mailed to the billing contact it named; the customer sees only its own."""
+    body = submission(
+        categories=["subscriber_info", "session_records"],
+        date_range={"start": lake.period_start, "end": lake.period_end},
+        issued_on=lake.issued_on,
+        reimbursement={"requested": True, "billing_contact_email": "ap@raleighpd.gov"},
+    )
+    created = await submit(api, agency["headers"], body)
+    assert created.status_code == 201, created.text
+    request_id = created.json()["id"]
+    await wait_for_status(api, agency["headers"], request_id, {"closed"}, timeout=90)
+    await billing_state(temporal_env, request_id, "posted")
+    invoices = await invoices_for(api, mint("billing"), request_id)
+    by_account = {i["account_id"]: i for i in invoices}
+    assert set(by_account) == {lake.account_id, f"agency:{agency['id']}"}
+    agency_invoice = by_account[f"agency:{agency['id']}"]
+    assert "session_records" in agency_invoice["lines"][0]["description"]
+    assert invoice_mail(mailbox, agency_invoice["id"], to="ap@raleighpd.gov")
+    customer = mint("customer", account=lake.account_id)
+    assert [i["account_id"] for i in await invoices_for(api, customer, request_id)] == [
+        lake.account_id
+    ]

@@ -33,6 +33,7 @@ from services.billing.invoice_mail import compose_invoice_mail, send_invoice_mai
 from services.billing.invoice_pdf import render_invoice_pdf
 from services.billing.payers import billing_contacts, target_payers
 from services.billing.rate_card import RateCard
+from services.billing.reimbursement import build_reimbursement, is_agency_account
 from services.platform.settings import Settings
 from services.register.billing import BillingLedger, dispute_until
 from services.register.repository import Register
@@ -77,11 +78,13 @@ class BillingActivities:
         existing = await self.ledger.get_charge(arg.request_id)
         if existing is None:
             existing = await self._prepare(arg.request_id)
+        customers = len(existing["invoice"].customers)
         return PreparedCharge(
             request_id=arg.request_id,
             hold=existing["hold"],
-            customers=len(existing["invoice"].customers),
-            zero_charge_reason=existing["invoice"].zero_charge_reason,
+            customers=customers,
+            # An agency's §2706 invoice alone is still a charge to post.
+            zero_charge_reason="" if customers else existing["invoice"].zero_charge_reason,
         )
 
     async def _prepare(self, request_id: str) -> dict[str, Any]:
@@ -106,6 +109,21 @@ class BillingActivities:
             payers=payers,
         )
         invoice = build_invoice(facts, self.rate_card)
+        if process.reimbursement_requested and determination is not None:
+            # §2706: the agency's own invoice, posted with the customer's (docs/billing.md).
+            agency_part = build_reimbursement(
+                facts,
+                determination.reimbursable_categories,
+                process.requester.agency_id,
+                self.rate_card,
+            )
+            if agency_part is not None:
+                invoice = msgspec.structs.replace(
+                    invoice,
+                    customers=[*invoice.customers, agency_part],
+                    rate_card_version=invoice.rate_card_version
+                    or self.rate_card.version_on(facts.service_date).effective_from,
+                )
         hold = charge_hold(process, determination)
         return await self.ledger.prepare_charge(invoice, hold, _utcnow())
 
@@ -120,8 +138,20 @@ class BillingActivities:
         )
         activity.heartbeat("posted")
         contacts = await asyncio.to_thread(
-            billing_contacts, [i["account_id"] for i in posted], self.settings
+            billing_contacts,
+            [i["account_id"] for i in posted if not is_agency_account(i["account_id"])],
+            self.settings,
         )
+        if any(is_agency_account(i["account_id"]) for i in posted):
+            # §2706: the agency's invoice goes to the billing contact it named in the
+            # submission, or else to the requesting officer.
+            row = await self.register.get_legal_process(request.request_id)
+            asked = ((row or {}).get("submission") or {}).get("reimbursement") or {}
+            officer = row["process"]["requester"].get("officer_email") if row else None
+            contact = asked.get("billing_contact_email") or officer
+            for invoice in posted:
+                if is_agency_account(invoice["account_id"]) and contact:
+                    contacts[invoice["account_id"]] = contact
         event_keys = []
         for invoice in posted:
             invoice = await self._store_documents(invoice)
