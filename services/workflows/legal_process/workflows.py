@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    # Billing hook (docs/billing.md): the child workflow that holds and posts the charge.
+    # Billing hook (docs/billing.md): the input of the workflow that holds and posts the charge.
     from contracts.billing import BillingInput
     from contracts.collection import (
         CollectionRequest,
