@@ -39,22 +39,23 @@ def test_drift_is_detected(tmp_path: Path):
     """The check above can fail: a changed, missing or extra file is each reported."""
     write(tmp_path)
     assert drift(tmp_path) == []
-    legal_process = tmp_path / "legal_process.json"
-    schema = json.loads(legal_process.read_text())
+    # The submission's Structs live in submission.json since the layout change.
+    submission = tmp_path / "submission.json"
+    schema = json.loads(submission.read_text())
     del schema["$defs"]["Target"]["properties"]["value"]
-    legal_process.write_text(json.dumps(schema))
-    (tmp_path / "process.json").unlink()
+    submission.write_text(json.dumps(schema))
+    (tmp_path / "collection.json").unlink()
     (tmp_path / "retired.json").write_text("{}")
     assert drift(tmp_path) == [
-        "process.json: missing",
+        "collection.json: missing",
         "retired.json: no contracts module generates it",
-        "legal_process.json: differs from the Structs",
+        "submission.json: differs from the Structs",
     ]
 
 
 def test_request_bodies_forbid_unknown_fields_in_the_schema():
     """A typo in a submission must not silently drop a legal fact — and the schema says so."""
-    defs = json.loads(expected_files()["legal_process.json"])["$defs"]
+    defs = json.loads(expected_files()["submission.json"])["$defs"]
     assert defs["NonDisclosureOrder"]["additionalProperties"] is False
     assert defs["LegalProcessSubmission"]["additionalProperties"] is False
     assert {
@@ -80,7 +81,7 @@ def test_the_exported_schema_accepts_a_submission_the_api_accepts():
 
     from tests.support import submission
 
-    document = json.loads(expected_files()["legal_process.json"])
+    document = json.loads(expected_files()["submission.json"])
     validator = jsonschema_rs.Draft202012Validator(
         {"$ref": "#/$defs/LegalProcessSubmission", "$defs": document["$defs"]},
         validate_formats=True,
