@@ -129,6 +129,10 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             max_length=4000, pattern=NO_NUL, description="ask_agency: the question for the agency"
         ),
     ] = ""
+    # Billing hook (docs/billing.md): reviewer time, billed per started quarter hour.
+    minutes: Annotated[
+        int, Meta(ge=0, le=1440, description="Minutes the reviewer spent on this decision")
+    ] = 0
 
 
 class DecisionOut(msgspec.Struct, frozen=True, kw_only=True):

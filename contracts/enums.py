@@ -102,6 +102,9 @@ class Role(enum.StrEnum):
     BILLING = "billing"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Billing hook (docs/billing.md): a platform customer, token with ``account_id``; sees
+    # only its own customer-visible invoices.
+    CUSTOMER = "customer"
 
 
 # The one list of who may decide a request (approve, reject, ask, escalate) and who on the

@@ -23,6 +23,7 @@ SCHEMA_DIR = Path(__file__).parent / "schema"
 # Every contracts module with Structs or enums; a new module must be added here.
 MODULES = [
     "api",
+    "billing",
     "collection",
     "determination",
     "enums",

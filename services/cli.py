@@ -46,6 +46,7 @@ def _cmd_token(args: argparse.Namespace) -> int:
             roles=args.role,
             agency_id=args.agency,
             ttl_seconds=args.ttl,
+            account_id=args.account,
         )
     )
     return 0
@@ -101,10 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         action="append",
         required=True,
-        choices=["agency", "reviewer", "legal", "billing", "auditor", "admin"],
+        choices=["agency", "reviewer", "legal", "billing", "auditor", "admin", "customer"],
         help="repeat for several roles",
     )
     token.add_argument("--agency", help="agency id (required for the agency role)")
+    token.add_argument("--account", help="account id (required for the customer role)")
     token.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     token.set_defaults(func=_cmd_token)
 
@@ -133,6 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.reporting.cli import add_commands as add_reporting_commands  # §10
 
     add_reporting_commands(sub)  # writ transparency …, writ register generate
+
+    from services.billing.cli import add_billing_commands  # billing hook: writ billing export
+
+    add_billing_commands(sub)
     return parser
 
 

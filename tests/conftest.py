@@ -212,10 +212,19 @@ def mint(service_settings: Settings):
     from services.intake.auth.tokens import mint_local_token
 
     def make(
-        *roles: str, sub: str = "tester", agency: str | None = None, ttl: int = 600
+        *roles: str,
+        sub: str = "tester",
+        agency: str | None = None,
+        ttl: int = 600,
+        account: str | None = None,  # billing: a customer token's account_id
     ) -> dict[str, str]:
         token = mint_local_token(
-            service_settings, subject=sub, roles=list(roles), agency_id=agency, ttl_seconds=ttl
+            service_settings,
+            subject=sub,
+            roles=list(roles),
+            agency_id=agency,
+            ttl_seconds=ttl,
+            account_id=account,
         )
         return {"Authorization": f"Bearer {token}"}
 

@@ -1,7 +1,7 @@
 """Every text Writ mails to people, in one place: the officer's production notice and
-preservation reminder, the customer notice, and how to download a production. Mail leaves
-our control once sent, so no text here carries a target, a record or a link that works on
-its own."""
+preservation reminder, the customer notice and invoice, and how to download a production.
+Mail leaves our control once sent, so no text here carries a target, a record or a link
+that works on its own."""
 
 from __future__ import annotations
 
@@ -66,5 +66,21 @@ def preservation_expiring(request_id: str, expires_on: dt.date) -> MailText:
         body=(
             "The preserved records will be released on that date unless extended "
             "(one 90-day extension, 18 U.S.C. §2703(f)(2)) or followed by process."
+        ),
+    )
+
+
+def invoice_notice(
+    invoice_id: str, account_id: str, amount: str, request_id: str, dispute_until: str
+) -> MailText:
+    """To a customer's billing contact, once the invoice may be seen (docs/billing.md)."""
+    return MailText(
+        subject=f"Invoice {invoice_id}: cost of compliance with legal process",
+        body=(
+            f"Invoice {invoice_id} for account {account_id}: {amount}.\n\n"
+            f"It recovers the reasonable costs of complying with legal process {request_id} "
+            "concerning your account, as the terms of service allow. The invoice is attached.\n\n"
+            f"To dispute it, reply by {dispute_until} quoting the invoice number, or use "
+            f"POST /v1/invoices/{invoice_id}/disputes.\n"
         ),
     )

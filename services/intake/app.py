@@ -21,6 +21,7 @@ from temporalio.client import Client
 from services.intake.agencies.controllers import AgencyController
 from services.intake.apidocs import docs_asset, render_plugins
 from services.intake.auth.middleware import PUBLIC_PATHS, BearerTokenMiddleware
+from services.intake.billing.controllers import BillingController  # billing hook
 from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
@@ -28,6 +29,7 @@ from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.review.controllers import ReviewController
 from services.intake.transparency.controllers import TransparencyReportController  # §10
+from services.intake.ui.billing_controllers import BillingUIController  # billing hook
 from services.intake.ui.controllers import ReviewUIController
 from services.intake.ui.transparency import TransparencyUIController  # §10
 from services.intake.wellknown import jwks
@@ -111,6 +113,8 @@ def create_app(
             LegalHoldController,  # retention hook: /v1/legal-holds
             TransparencyReportController,  # transparency report API and UI page (§10)
             TransparencyUIController,
+            BillingController,  # billing hook (docs/billing.md)
+            BillingUIController,  # billing hook: billing pages of the review UI
         ],
         lifespan=[lifespan],
         state=state,

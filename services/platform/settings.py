@@ -91,6 +91,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_every_hours: int = 24  # how often the retention schedule runs the purge
     # How national-security process is banded in the transparency report (50 U.S.C. §1874(a)).
     transparency_ns_option: NationalSecurityOption = NationalSecurityOption.SEMIANNUAL_250
+    # Billing (docs/billing.md): the rate card (TOML or JSON; the shipped default when empty)
+    # and where invoice PDFs and billing events go (the documents bucket when empty).
+    rate_card_file: str = ""
+    billing_bucket: str = ""
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

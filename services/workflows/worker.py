@@ -19,6 +19,7 @@ from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
 from services.platform.tracing import configure_tracing
 from services.register.case_register import Register
+from services.workflows.billing.worker_parts import billing_activities, billing_workflows
 from services.workflows.legal_process.activities import LegalProcessActivities
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
@@ -46,8 +47,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[LegalProcessWorkflow, RetentionWorkflow],
-        activities=activities.all() + retention.all(),
+        # BillingWorkflow and RetentionWorkflow run on the same task queue.
+        workflows=[LegalProcessWorkflow, RetentionWorkflow, *billing_workflows()],
+        activities=activities.all()
+        + retention.all()
+        + billing_activities(settings, register, client),
         activity_executor=executor,
         max_concurrent_activities=16,
     )

@@ -98,6 +98,11 @@ def held_for_review_activities(register) -> list:
     return [record_status, assess]
 
 
+WORLD_CUSTOMER = (
+    "ACWORLDCUSTOMER"  # the account billed in the world (tests/api/test_authorization.py)
+)
+
+
 @dataclass
 class LiveWorld:
     """An app with a worker behind it, two registered agencies and a request in review."""
@@ -189,6 +194,16 @@ async def live_world(settings: Settings, register, temporal_env, s3) -> AsyncIte
                 **{
                     role: _token(world_settings, role, sub=f"{role}@writ")
                     for role in ("reviewer", "legal", "billing", "auditor", "admin")
+                },
+                # Billing: a customer token names its account (docs/billing.md).
+                "customer": {
+                    "Authorization": "Bearer "
+                    + mint_local_token(
+                        world_settings,
+                        subject="customer@writ",
+                        roles=["customer"],
+                        account_id=WORLD_CUSTOMER,
+                    )
                 },
             }
             world = LiveWorld(

@@ -29,6 +29,7 @@ ROLES = [
     "billing",
     "auditor",
     "admin",
+    "customer",
     "anonymous",
 ]
 STAFF_READ = {"reviewer", "legal", "auditor", "admin"}
@@ -36,6 +37,7 @@ AGENCIES = {"agency_own", "agency_other"}
 EVERYONE = set(ROLES)
 UNKNOWN_ID = "lp_000000000000000000000000"
 UNKNOWN_HOLD = "lh_000000000000000000000000"
+BILLING_READERS = frozenset({"billing", "auditor", "admin", "customer"})
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,39 @@ ENDPOINTS = {
     "transparency-publish": Endpoint(
         "POST", "/v1/transparency-reports/{{period}}/publish", frozenset({"legal", "admin"})
     ),
+    # Billing (docs/billing.md): {invoice_id} is the world customer's posted invoice.
+    "list-invoices": Endpoint("GET", "/v1/invoices", BILLING_READERS),
+    "read-invoice": Endpoint("GET", "/v1/invoices/{invoice_id}", BILLING_READERS),
+    "dispute-invoice": Endpoint(
+        "POST",
+        "/v1/invoices/{invoice_id}/disputes",
+        frozenset({"customer", "billing"}),
+        body=lambda w: {"json": {"reason": "not our number"}},
+    ),
+    "list-disputes": Endpoint("GET", "/v1/disputes", frozenset({"billing", "auditor", "admin"})),
+    # A decline without a reason is refused past the guards (422): nothing changes.
+    "decide-dispute": Endpoint(
+        "POST",
+        "/v1/disputes/{dispute_id}/decision",
+        frozenset({"billing"}),
+        body=lambda w: {"json": {"action": "decline"}},
+    ),
+    "credit-note": Endpoint(
+        "POST",
+        "/v1/invoices/{invoice_id}/credit-notes",
+        frozenset({"billing"}),
+        body=lambda w: {"json": {"reason": "correction", "amount": 1}},
+    ),
+    "billing-summary": Endpoint(
+        "GET", "/v1/billing/summary", frozenset({"billing", "auditor", "admin"})
+    ),
+    # No charge is held for the request in review: legal passes the guard and gets a 409.
+    "billing-release": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/billing-release",
+        frozenset({"legal"}),
+        body=lambda w: {"json": {"reason": "order lifted"}},
+    ),
 }
 
 
@@ -183,8 +218,49 @@ def expected_denial(endpoint: Endpoint, role: str) -> int | None:
 MATRIX = [pytest.param(name, role, id=f"{name}-{role}") for name in ENDPOINTS for role in ROLES]
 
 
+@pytest.fixture(scope="module")
+async def billing_documents(live_world: LiveWorld) -> dict[str, str]:
+    """A posted invoice of the world's customer for the request in review, and a pending
+    dispute on it (written through the ledger: no lake is needed to price it)."""
+    import datetime as dt
+
+    from contracts.billing import ChargeHold, ChargeItem, CustomerInvoice, Invoice, InvoiceLine
+    from contracts.determination import LegalEntity
+    from services.register.billing import BillingLedger
+    from tests.api.conftest import WORLD_CUSTOMER
+
+    now = dt.datetime.now(dt.UTC)
+    line = InvoiceLine(
+        item=ChargeItem.PER_REQUEST, description="Handling", quantity=1, unit_amount=2500,
+        request_amount=2500, amount=2500,
+    )  # fmt: skip
+    invoice = Invoice(
+        request_id=live_world.in_review,
+        service_date=now.date(),
+        customers=[
+            CustomerInvoice(
+                account_id=WORLD_CUSTOMER,
+                legal_entity=LegalEntity.US,
+                currency="USD",
+                share="1",
+                lines=[line],
+                total=2500,
+            )  # fmt: skip
+        ],
+    )
+    ledger = BillingLedger(live_world.register.engine)
+    await ledger.prepare_charge(invoice, ChargeHold(), now)
+    (posted,) = await ledger.post_charge(live_world.in_review, now)
+    dispute = await ledger.open_dispute(
+        posted["id"], opened_by="customer@writ", reason="x", amount=None, now=now
+    )
+    return {"invoice_id": posted["id"], "dispute_id": dispute["id"]}
+
+
 @pytest.mark.parametrize(("name", "role"), MATRIX)
-async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str):
+async def test_authorization_matrix(
+    live_world: LiveWorld, billing_documents: dict[str, str], name: str, role: str
+):
     endpoint = ENDPOINTS[name]
     request_id = live_world.in_review
     if name == "withdraw" and role in endpoint.allowed:
@@ -197,7 +273,7 @@ async def test_authorization_matrix(live_world: LiveWorld, name: str, role: str)
             json={"case_number": "2026-CR-9", "reason": "litigation hold"},
         )
         hold_id = placed.json()["id"]
-    path = endpoint.path.format(id=request_id, hold_id=hold_id)
+    path = endpoint.path.format(id=request_id, hold_id=hold_id, **billing_documents)
 
     response = await live_world.api.request(
         endpoint.method, path, headers=live_world.headers(role), **endpoint.body(live_world)
@@ -238,9 +314,13 @@ def test_every_served_operation_is_in_the_matrix(live_world_schema):
         for method in operations
         if method in {"get", "post", "put", "patch", "delete"}
     }
+
+    class AsDocumented(dict):
+        def __missing__(self, key: str) -> str:  # {hold_id} -> {hold_id}, as OpenAPI names it
+            return "{" + key + "}"
+
     covered = {
-        (e.method, e.path.format(id="{request_id}", hold_id="{hold_id}"))
-        for e in ENDPOINTS.values()
+        (e.method, e.path.format_map(AsDocumented(id="{request_id}"))) for e in ENDPOINTS.values()
     }
     assert served - covered == set()
 

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 import contracts.api
+import contracts.billing
 import contracts.retention
 import contracts.submission
 from tests.support import MINIMAL_PDF
@@ -32,7 +33,7 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    for module in (contracts.api, contracts.retention):  # retention: the legal-hold bodies
+    for module in (contracts.api, contracts.retention, contracts.billing):
         if hasattr(module, name):
             return getattr(module, name)
     return getattr(contracts.submission, name)

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from temporalio.worker import Replayer, Worker
 
+from services.workflows.billing.workflows import BillingWorkflow
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
+from tests.workflows.billing_support import BillingRecorder
 from tests.workflows.support import STARTED, Recorder
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -29,11 +31,12 @@ async def temporal_env(base_settings, temporal_test_server_path):
 @pytest.fixture
 async def carrier(temporal_env, task_queue):
     recorder = Recorder()
+    recorder.billing = BillingRecorder()  # the billing child runs beside (docs/billing.md)
     async with Worker(
         temporal_env.client,
         task_queue=task_queue,
-        workflows=[LegalProcessWorkflow],
-        activities=recorder.activities(),
+        workflows=[LegalProcessWorkflow, BillingWorkflow],
+        activities=recorder.activities() + recorder.billing.activities(),
     ):
         yield recorder
 

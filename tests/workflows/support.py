@@ -11,10 +11,12 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 
+from contracts.billing import BillingInput
 from contracts.collection import (
     CollectedFile,
     CollectionRequest,
@@ -55,6 +57,10 @@ class Recorder:
     released: list[str] = field(default_factory=list)
     rows_per_target: int = 5
     facts: TargetFacts | None = None  # what the lake would say about the targets
+    billing_started: list[str] = field(default_factory=list)
+    # The billing doubles (billing_support.BillingRecorder), when a test runs the billing
+    # workflow too; otherwise starting billing is only recorded.
+    billing: Any = None
 
     def activities(self) -> list[Callable]:
         recorder = self
@@ -128,6 +134,10 @@ class Recorder:
                 (activity.info().current_attempt_scheduled_time, notice)
             )
 
+        @activity.defn(name="start_billing")
+        async def start_billing(arg: BillingInput) -> None:
+            recorder.billing_started.append(arg.request_id)
+
         @activity.defn(name="notify_agency")
         async def notify_agency(notice: AgencyNotice) -> None:
             recorder.agency_notices.append((activity.info().current_attempt_scheduled_time, notice))
@@ -142,6 +152,7 @@ class Recorder:
             deliver_production,
             notify_customer,
             notify_agency,
+            *([] if recorder.billing is not None else [start_billing]),
         ]
 
     def status_names(self) -> list[str]:

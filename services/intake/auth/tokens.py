@@ -22,6 +22,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     subject: str
     roles: frozenset[Role]
     agency_id: str | None = None
+    account_id: str | None = None  # billing hook: the customer role's account
 
     def has(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -108,7 +109,18 @@ def verify_token(settings: Settings, token: str) -> Principal:
         raise InvalidToken("an agency token must name its agency (agency_id claim)")
     if Role.AGENCY in roles and len(roles) > 1:
         raise InvalidToken("an agency token cannot carry staff roles")
-    return Principal(subject=normalise_subject(claims["sub"]), roles=roles, agency_id=agency_id)
+    # Billing hook (docs/billing.md): a customer token names its account and nothing else.
+    account_id = claims.get("account_id")
+    if Role.CUSTOMER in roles and not (isinstance(account_id, str) and account_id.strip()):
+        raise InvalidToken("a customer token must name its account (account_id claim)")
+    if Role.CUSTOMER in roles and len(roles) > 1:
+        raise InvalidToken("a customer token cannot carry other roles")
+    return Principal(
+        subject=normalise_subject(claims["sub"]),
+        roles=roles,
+        agency_id=agency_id,
+        account_id=account_id if Role.CUSTOMER in roles else None,
+    )
 
 
 def mint_local_token(
@@ -118,6 +130,7 @@ def mint_local_token(
     roles: list[str],
     agency_id: str | None = None,
     ttl_seconds: int = 3600,
+    account_id: str | None = None,
 ) -> str:
     """An HS256 token for the local stack and tests; production tokens come from the IdP."""
     if settings.mode != "local":
@@ -134,4 +147,6 @@ def mint_local_token(
     }
     if agency_id:
         claims["agency_id"] = agency_id
+    if account_id:
+        claims["account_id"] = account_id  # billing hook: customer tokens
     return jwt.encode(claims, settings.jwt_hs256_secret, algorithm="HS256")

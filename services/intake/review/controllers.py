@@ -22,6 +22,7 @@ from contracts.api import (
 from contracts.enums import ProcessType, Status
 from contracts.workflow import CallbackVerification, RequesterVerification
 from services.intake.auth.guards import auditors, case_readers, principal_of, reviewers
+from services.intake.billing.review_time import record_review_time
 from services.intake.deps import dependencies
 from services.intake.legal_processes.access import CaseAccess
 from services.intake.legal_processes.controllers import RequestId
@@ -125,14 +126,22 @@ class ReviewController(Controller):
         self,
         request: Request,
         workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
         request_id: RequestId,
         data: DecisionIn,
     ) -> DecisionOut:
         principal = principal_of(request)
         decision = review_decision(principal, data)
-        return await workflow_updates.send(
+        receipt = await workflow_updates.send(
             principal, request_id, LegalProcessWorkflow.decide, decision
         )
+        if (
+            data.minutes
+        ):  # reviewer time, summed into the invoice (services/billing/charge_facts.py)
+            await record_review_time(
+                review_service.register, request_id, principal.subject, data.minutes
+            )
+        return receipt
 
     @post(
         "/legal-processes/{request_id:str}/verification",

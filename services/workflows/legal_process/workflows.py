@@ -23,6 +23,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from contracts.billing import BillingInput
     from contracts.collection import DeliveryRequest, PackageRequest
     from contracts.determination import Determination, Disposition
     from contracts.enums import Awaiting, DecisionAction, Outcome, ProcessType, Status
@@ -58,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
     from services.decisions.safeguards import callback_outstanding, unverified_facts
     from services.delivery import messages
     from services.workflows import search_attributes as sa
+    from services.workflows.billing.activities import BillingActivities
     from services.workflows.legal_process.activities import LegalProcessActivities
 
 SYSTEM = "writ"
@@ -297,6 +299,7 @@ class LegalProcessWorkflow:
         step = after_collection(collection)
         if isinstance(step, Finish):
             await self._finish(step)
+            await self._start_billing()  # no_data is charged when the rate card says so
             return
 
         await self._set_status(Status.DELIVERING, "packaging the production")
@@ -325,6 +328,7 @@ class LegalProcessWorkflow:
         )
         self._outcome = production_outcome(determination, collection)
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
+        await self._start_billing()  # after delivery, before customer notice
 
         if notice.after_delivery:
             await self._customer_notice_after_ndo(process, determination)
@@ -404,6 +408,19 @@ class LegalProcessWorkflow:
                 outcome=Outcome.PRESERVED,
                 detail="preservation period ended; snapshot released",
             )
+        )
+        await self._start_billing()  # preservation periods and extensions
+
+    async def _start_billing(self) -> None:
+        """Start this request's ``BillingWorkflow`` (id ``billing-<request id>``; the activity
+        is idempotent), which outlives the request while its charge is held under a gag
+        (docs/billing.md). Behind a patch: requests running before billing are not billed."""
+        if not workflow.patched("billing-workflow"):
+            return
+        await workflow.execute_activity_method(
+            BillingActivities.start_billing,
+            BillingInput(request_id=self._process.request_id),
+            **QUICK,
         )
 
     # -- plumbing ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from alembic import op
 
 revision = "0004_retention"
 # The head of the retention branch; re-chained onto 0003 when the branches merge.
-down_revision = "0002_transparency"
+down_revision = "0003_billing"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,5 @@
+"""Amounts as people read them on the billing pages."""
+
+from services.billing.invoice_pdf import money
+
+__all__ = ["money"]

@@ -1,0 +1,1 @@
+"""``BillingWorkflow``: one per request, started by ``LegalProcessWorkflow`` (docs/billing.md)."""
