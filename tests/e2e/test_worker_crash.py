@@ -14,10 +14,12 @@ import subprocess
 import sys
 import threading
 
+import msgspec
 import pytest
 
 from services.delivery.webhook import verify_webhook
 from services.stack.mailsink import read_mailbox
+from services.stack.stack import settings_environment
 from services.workflows.worker import build_worker
 from tests.support import submission, submit, wait_for_status
 
@@ -88,22 +90,12 @@ class WebhookReceiver:
 def worker_process(settings, temporal_env) -> subprocess.Popen:
     """``writ worker`` as its own process, so it can be killed like a crashed host."""
     config = temporal_env.client.service_client.config
-    env = {
-        **os.environ,
-        "WRIT_DATA_DIR": settings.data_dir,
-        "WRIT_DATABASE_URL": settings.database_url,
-        "WRIT_TEMPORAL_ADDRESS": config.target_host,
-        "WRIT_TASK_QUEUE": settings.task_queue,
-        "WRIT_PAYLOAD_KEY": settings.payload_key,
-        "WRIT_PRODUCTION_SIGNING_KEY": settings.production_signing_key,
-        "WRIT_S3_ENDPOINT": settings.s3_endpoint,
-        "WRIT_S3_ACCESS_KEY": settings.s3_access_key,
-        "WRIT_S3_SECRET_KEY": settings.s3_secret_key,
-        "WRIT_DOCUMENTS_BUCKET": settings.documents_bucket,
-        "WRIT_PRODUCTIONS_BUCKET": settings.productions_bucket,
-        "WRIT_LAKE_BUCKET": settings.lake_bucket,
-        "WRIT_SMTP_PORT": str(settings.smtp_port),
-    }
+    # Every setting of the test's service, as the variables the child reads.
+    env = settings_environment(
+        msgspec.structs.replace(
+            settings, temporal_address=config.target_host, smtp_port=settings.smtp_port
+        )
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "services.cli", "worker"],
         env=env,
