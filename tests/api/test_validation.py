@@ -248,7 +248,9 @@ CASES = [
     ),
     pytest.param(
         Bad(
-            lambda: multipart(submission(issued_on="1969-12-31", return_date=None, date_range=None)),
+            lambda: multipart(
+                submission(issued_on="1969-12-31", return_date=None, date_range=None)
+            ),
             422,
             "issued_on",
         ),

@@ -373,7 +373,10 @@ def test_target_facts_are_total_over_far_future_periods(lake_settings, period: P
     from services.carrier.facts import target_facts
 
     facts = target_facts(
-        [number(planted.EU_NUMBER), Identifier(kind=IdentifierKind.ACCOUNT_ID, value=planted.ALICE)],
+        [
+            number(planted.EU_NUMBER),
+            Identifier(kind=IdentifierKind.ACCOUNT_ID, value=planted.ALICE),
+        ],
         period,
         lake_settings,
     )
