@@ -177,6 +177,7 @@ class LegalProcessActivities:
             )
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
+        await self._drop_working_copies(request.request_id)
         return DeliveryReceipt(
             request_id=request.request_id,
             webhook_acknowledged=acknowledged,
@@ -184,6 +185,20 @@ class LegalProcessActivities:
             email_sent=bool(officer_email),
             delivered_at=dt.datetime.now(dt.UTC),
         )
+
+    async def _drop_working_copies(self, request_id: str) -> None:
+        """The collected Parquet copies live in the mutable documents bucket; once the
+        production is committed (signed, under object lock in the productions bucket) and
+        every channel has been told, they are only a second, unlocked copy of disclosed
+        records, so they go now rather than at the retention purge (issue 13 defect 4)."""
+        deleted = await asyncio.to_thread(delete_collection, request_id, self.settings)
+        if deleted or not await self.register.audit.has_event(request_id, "collection_deleted"):
+            await self.register.audit.record(
+                request_id=request_id,
+                actor="writ",
+                action="collection_deleted",
+                detail={"objects": deleted},
+            )
 
     async def _legal_process(self, request_id: str) -> LegalProcessRecord:
         record = await self.register.legal_processes.get(request_id)

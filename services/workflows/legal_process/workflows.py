@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -90,6 +91,10 @@ FINISHED = {
 DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
 
 
+# workflow.patched ids: each gates a change to the command sequence of running workflows.
+RELEASE_ON_WITHDRAWAL = "release-preservation-on-withdrawal"
+
+
 class Withdrawn(Exception):
     """Raised inside the run to unwind to the single clean exit for a withdrawal."""
 
@@ -108,6 +113,7 @@ class LegalProcessWorkflow:
         self._awaiting = Awaiting.NONE
         self._question = ""
         self._answered = False
+        self._answers = 0
         self._escalated = False
         self._overdue = False
         self._withdrawal: Withdrawal | None = None
@@ -139,6 +145,15 @@ class LegalProcessWorkflow:
             await self._run_steps(arg)
         except Withdrawn:
             withdrawal = self._withdrawal
+            if self._preservation_expires_at is not None and workflow.patched(
+                RELEASE_ON_WITHDRAWAL
+            ):
+                # A withdrawn preservation lets go of the snapshot as its expiry would have.
+                await workflow.execute_activity_method(
+                    LegalProcessActivities.release_preservation,
+                    CustomerNotice(request_id=process.request_id),
+                    **QUICK,
+                )
             await self._finish(
                 Finish(
                     status=Status.WITHDRAWN,
@@ -429,6 +444,8 @@ class LegalProcessWorkflow:
         escalated: bool | None = None,
         overdue: bool | None = None,
         actor: str = SYSTEM,
+        event: str = "",
+        event_detail: dict[str, str] | None = None,
     ) -> None:
         self._status = status
         workflow.upsert_search_attributes([sa.LEGAL_PROCESS_STATUS.value_set(status.value)])
@@ -443,6 +460,8 @@ class LegalProcessWorkflow:
                 determination=determination,
                 escalated=escalated,
                 overdue=overdue,
+                event=event,
+                event_detail=event_detail or {},
             ),
             **QUICK,
         )
@@ -481,11 +500,22 @@ class LegalProcessWorkflow:
         if decision.action is DecisionAction.APPROVE:
             determination = self._current_determination()
             self._approval = approvals.approve(self._approval, decision, determination)
+            # Each approval is its own audit event: the first of two changes no status.
+            approval = {
+                "event": f"approval:{decision.reviewer}",
+                "event_detail": {
+                    "reviewer": decision.reviewer,
+                    "roles": ",".join(decision.reviewer_roles),
+                    "approvers": ",".join(self._approval.approvers),
+                    "required": str(determination.approvals_required),
+                },
+            }
             if approvals.is_approved(self._approval, determination):
                 await self._set_status(
                     Status.APPROVED,
                     f"approved by {', '.join(self._approval.approvers)}",
                     actor=decision.reviewer,
+                    **approval,
                 )
                 self._decision = DecisionAction.APPROVE
             else:
@@ -493,6 +523,7 @@ class LegalProcessWorkflow:
                     Status.IN_REVIEW,
                     f"first approval by {decision.reviewer}; a second approver is required",
                     actor=decision.reviewer,
+                    **approval,
                 )
         elif decision.action is DecisionAction.REJECT:
             # The run loop writes the terminal status; the handler only records who decided.
@@ -535,6 +566,8 @@ class LegalProcessWorkflow:
     async def respond(self, response: AgencyResponse) -> DecisionReceipt:
         async with self._handler_lock:
             self._answered = True
+            self._answers += 1
+            # Who answered, and a digest of what: the text may name the customer.
             await workflow.execute_activity_method(
                 LegalProcessActivities.record_status,
                 StatusChange(
@@ -542,6 +575,12 @@ class LegalProcessWorkflow:
                     status=self._status,
                     actor=response.responder,
                     detail="agency response received",
+                    event=f"clarification_answered:{self._answers}",
+                    event_detail={
+                        "responder": response.responder,
+                        "text_sha256": hashlib.sha256(response.text.encode()).hexdigest(),
+                        "text_length": str(len(response.text)),
+                    },
                 ),
                 **QUICK,
             )
