@@ -71,6 +71,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwks_url: str = ""
 
     max_document_bytes: int = 20 * 1024 * 1024
+    # Abuse limits per agency (docs/configuration.md "Abuse limits"): ``limits`` strings
+    # such as "60/minute" or "10/second;500/day", counted per API process; empty: off.
+    rate_limit_submissions: str = "60/minute;2000/day"
+    rate_limit_downloads: str = "120/minute"
 
     # The legal entity named on records custodians' certificates.
     provider_name: str = "Writ Communications, Inc."
