@@ -225,9 +225,20 @@ class LegalProcessActivities:
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
                 timeout=20.0,
+                allow_loopback=self.settings.mode == "local",
             )
         except UnsafeWebhookUrl as exc:
-            raise ApplicationError(str(exc), type="UnsafeWebhookUrl", non_retryable=True) from exc
+            # Checked again at every delivery (the name may now resolve somewhere internal):
+            # the presigned URL is not sent. The disclosure is recorded and the officer's
+            # mail says where to download, so the delivery goes on without the webhook.
+            if not await self.register.audit.has_event(request.request_id, "webhook_refused"):
+                await self.register.audit.record(
+                    request_id=request.request_id,
+                    actor="writ",
+                    action="webhook_refused",
+                    detail={"reason": str(exc)},
+                )
+            return False
         await self.register.audit.record(
             request_id=request.request_id,
             actor="writ",
