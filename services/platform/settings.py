@@ -91,6 +91,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     retention_disclosure_log_days: int = 5 * 365  # at least 365: 47 CFR §64.2009(c)
     retention_toll_records_days: int = 3 * 365  # at least 548 (18 months): 47 CFR §42.6
     retention_every_hours: int = 24  # how often the retention schedule runs the purge
+    # How often `writ worker` anchors the audit chain head in object-locked S3 (besides at
+    # every delivery); 0: only at deliveries.
+    audit_checkpoint_every_minutes: int = 10
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

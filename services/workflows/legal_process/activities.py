@@ -57,6 +57,7 @@ from services.delivery.webhook import (
 )
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord
+from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
@@ -178,6 +179,11 @@ class LegalProcessActivities:
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
         await self._drop_working_copies(request.request_id)
+        # Every delivery anchors the audit chain head (disclosure included) outside the
+        # register: a signed checkpoint under object lock (issue 13 defect 5).
+        await write_checkpoint(
+            self.register.engine, self.s3, self.settings, f"delivery:{request.request_id}"
+        )
         return DeliveryReceipt(
             request_id=request.request_id,
             webhook_acknowledged=acknowledged,
