@@ -4,6 +4,7 @@ notice, withdrawal and the emergency path, with the real decision engine decidin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hashlib
 
@@ -452,3 +453,45 @@ async def test_a_withdrawn_preservation_releases_its_snapshot(temporal_env, task
     assert state.status is Status.WITHDRAWN and state.outcome is Outcome.WITHDRAWN
     assert carrier.released == [process.request_id]
     assert carrier.status_names()[-1] == "withdrawn"
+
+
+async def test_an_extension_accepted_while_preserved_is_recorded_after_it(temporal_env, task_queue):
+    """Chaos run (issue 13): the agency saw "preserved" and extended at once, while the
+    register was still being told "preserved"; the extension's record landed first and the
+    late "preserved" overwrote it, so the register disagreed with the workflow for good."""
+    recorder = Recorder()
+    recording, extending, gate = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    @activity.defn(name="record_status")
+    async def record_status(change: StatusChange) -> None:
+        if change.status is Status.PRESERVED:
+            recording.set()
+            await gate.wait()
+        if change.status is Status.EXTENDED:
+            extending.set()
+        recorder.statuses.append(change)
+
+    activities = [a for a in recorder.activities() if a.__name__ != "record_status"]
+    process = received_process(await now_of(temporal_env), ProcessType.PRESERVATION_REQUEST, BSI)
+    async with Worker(
+        temporal_env.client,
+        task_queue=task_queue,
+        workflows=[LegalProcessWorkflow],
+        activities=[*activities, record_status],
+    ):
+        handle = await start(temporal_env.client, task_queue, process)
+        await asyncio.wait_for(recording.wait(), timeout=20)
+        extension = await handle.start_update(
+            LegalProcessWorkflow.extend,
+            ExtensionRequest(requested_by="officer"),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+        )
+        # Give the extension every chance to be recorded while "preserved" still is not
+        # (without the fix it is, at once); then let "preserved" through.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(extending.wait(), timeout=5)
+        gate.set()
+        assert (await extension.result()).status is Status.EXTENDED
+        await wait_for(handle, lambda s: s.status is Status.EXTENDED)
+        assert recorder.status_names()[-2:] == ["preserved", "extended"]
+        await handle.terminate("test over")

@@ -93,6 +93,7 @@ DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
 
 # workflow.patched ids: each gates a change to the command sequence of running workflows.
 RELEASE_ON_WITHDRAWAL = "release-preservation-on-withdrawal"
+STATUS_IN_TURN = "run-loop-status-under-handler-lock"
 
 
 class Withdrawn(Exception):
@@ -198,7 +199,7 @@ class LegalProcessWorkflow:
             # Before the status is visible, so a decision sent the moment the queue shows
             # the request is accepted rather than refused as unexpected.
             self._awaiting = Awaiting.REVIEW
-        await self._set_status(
+        await self._set_status_in_turn(
             Status.IN_REVIEW, "machine determination recorded", determination=determination
         )
         if step is Next.REVIEW:
@@ -372,7 +373,7 @@ class LegalProcessWorkflow:
             **LONG_SCAN,
         )
         self._preservation_expires_at = deadlines.preservation_expires(workflow.now(), self._timing)
-        await self._set_status(
+        await self._set_status_in_turn(
             Status.PRESERVED,
             "records preserved under 18 U.S.C. §2703(f)",
             outcome=Outcome.PRESERVED,
@@ -465,6 +466,17 @@ class LegalProcessWorkflow:
             ),
             **QUICK,
         )
+
+    async def _set_status_in_turn(self, status: Status, detail: str, **fields) -> None:
+        """A status the run loop records that an update may follow at once (the request is
+        visible in review, or preserved): recorded under the handler lock, so a decision or
+        extension accepted meanwhile is recorded after it, never before (issue 13 chaos run:
+        "extended" reached the register before "preserved", which then overwrote it)."""
+        if workflow.patched(STATUS_IN_TURN):
+            async with self._handler_lock:
+                await self._set_status(status, detail, **fields)
+        else:
+            await self._set_status(status, detail, **fields)
 
     async def _finish(self, finish: Finish, determination: Determination | None = None) -> None:
         self._outcome = finish.outcome
