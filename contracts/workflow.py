@@ -104,6 +104,11 @@ class StatusChange(msgspec.Struct, frozen=True, kw_only=True):
     determination: Determination | None = None
     escalated: bool | None = None
     overdue: bool | None = None
+    # An event to audit even when the status stays as it is (a first of two approvals, an
+    # agency's answer): its action, unique per request (a retry writes it once), and what
+    # it records. Never free text that may carry personal data: a digest of it instead.
+    event: str = ""
+    event_detail: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class Timing(msgspec.Struct, frozen=True, kw_only=True):

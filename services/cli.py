@@ -55,17 +55,40 @@ def _cmd_token(args: argparse.Namespace) -> int:
 def _cmd_audit_verify(args: argparse.Namespace) -> int:
     import asyncio
 
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from services.delivery.signing import SigningKeyError
+    from services.platform.objectstore import s3_client
     from services.platform.settings import get_settings
     from services.register.audit import AuditChainBroken
+    from services.register.audit_checkpoints import read_checkpoints, verify_against_checkpoints
     from services.register.case_register import Register
 
+    settings = get_settings()
+
     async def verify() -> int:
-        register = Register.connect(get_settings().database_url_async)
+        register = Register.connect(settings.database_url_async)
         try:
             count = await register.audit.verify()
+            checkpoints = []
+            if not args.no_checkpoints:
+                checkpoints = await asyncio.to_thread(
+                    read_checkpoints, s3_client(settings), settings
+                )
+                await verify_against_checkpoints(register.engine, checkpoints)
         except AuditChainBroken as exc:
             print(f"TAMPERED: {exc}", file=sys.stderr)
             return 1
+        except SigningKeyError as exc:
+            print(f"cannot check the audit checkpoints' signatures: {exc}", file=sys.stderr)
+            return 2
+        except (BotoCoreError, ClientError) as exc:
+            print(
+                f"cannot read the audit checkpoints from {settings.s3_endpoint}: {exc}"
+                " (--no-checkpoints checks the rows alone)",
+                file=sys.stderr,
+            )
+            return 2
         else:
             # Say how much of the chain's start sealed segments purged (retention).
             sealed = await register.audit.sealed_event_count()
@@ -73,9 +96,45 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
             await register.close()
         since = f" from the newest seal on ({sealed} earlier events sealed)" if sealed else ""
         print(f"audit log intact: {count} events{since}, every hash verified")
+        if args.no_checkpoints:
+            print("checkpoints not checked (--no-checkpoints)")
+        elif checkpoints:
+            newest = checkpoints[-1]
+            print(
+                f"matches {len(checkpoints)} signed checkpoints in object-locked S3; the newest"
+                f" anchors seq {newest.seq} ({newest.at.isoformat()}, {newest.reason})"
+            )
+        else:
+            print("no signed checkpoints yet: rows after the last one cannot be vouched for")
         return 0
 
     return asyncio.run(verify())
+
+
+def _cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from services.platform.objectstore import s3_client
+    from services.platform.settings import get_settings
+    from services.register.audit_checkpoints import write_checkpoint
+    from services.register.case_register import Register
+
+    settings = get_settings()
+
+    async def anchor() -> int:
+        register = Register.connect(settings.database_url_async)
+        try:
+            written = await write_checkpoint(register.engine, s3_client(settings), settings, "cli")
+        finally:
+            await register.close()
+        print(
+            f"checkpoint written: seq {written.seq}"
+            if written is not None
+            else "nothing to anchor: the chain head is already anchored (or the chain is empty)"
+        )
+        return 0
+
+    return asyncio.run(anchor())
 
 
 def _cmd_mailsink(args: argparse.Namespace) -> int:
@@ -112,9 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     audit = sub.add_parser("audit", help="the hash-chained audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_sub.add_parser(
+        "verify",
+        help="recompute every hash and check the rows against the signed checkpoints in S3;"
+        " exit 1 at the first tampered event, truncated tail or re-hashed segment",
+    )
+    verify.add_argument(
+        "--no-checkpoints", action="store_true", help="check the rows alone (S3 unreachable)"
+    )
+    verify.set_defaults(func=_cmd_audit_verify)
     audit_sub.add_parser(
-        "verify", help="recompute every hash; exit 1 at the first tampered event"
-    ).set_defaults(func=_cmd_audit_verify)
+        "checkpoint", help="sign the chain head into object-locked S3 now"
+    ).set_defaults(func=_cmd_audit_checkpoint)
 
     mailsink = sub.add_parser("mailsink", help="run the local SMTP sink that keeps mail on disk")
     mailsink.add_argument("--host", default="127.0.0.1")

@@ -47,6 +47,10 @@ def base_settings(seaweed: SeaweedS3, tmp_path_factory: pytest.TempPathFactory) 
         s3_secret_key=seaweed.secret_key,
         payload_key=TEST_PAYLOAD_KEY,
         production_signing_key=TEST_SIGNING_KEY,
+        # One agency submits hundreds of requests a minute across the suite; the limits
+        # themselves are tested with their own windows (tests/api/test_rate_limits.py).
+        rate_limit_submissions="",
+        rate_limit_downloads="",
         documents_bucket="writ-test-documents",
         productions_bucket="writ-test-productions",
         lake_bucket="writ-test-lake",

@@ -64,6 +64,10 @@ class Resolution:
 def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
     """The period as UTC instants [first day 00:00, day after the last 00:00)."""
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.UTC)
+    if period.end >= dt.date.max:
+        # The day after 9999-12-31 does not exist: the period is open-ended, so it runs to
+        # the last instant there is (total over every valid Period, never an OverflowError).
+        return start, dt.datetime.max.replace(tzinfo=dt.UTC)
     end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     return start, end
 

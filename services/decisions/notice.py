@@ -57,8 +57,9 @@ def _apply_non_disclosure_order(case: Case, draft: Draft) -> bool:
     if order.ends_on is None:
         until = "until the court lifts it (no end date)"
     else:
-        after = order.ends_on + dt.timedelta(days=1)
-        until = f"through {order.ends_on}; notice may follow from {after}"
+        until = f"through {order.ends_on}"
+        if order.ends_on < dt.date.max:
+            until += f"; notice may follow from {order.ends_on + dt.timedelta(days=1)}"
     draft.because(
         "ndo",
         f"a non-disclosure order of {order.authority} bars notice to the customer {until}",

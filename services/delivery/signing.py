@@ -82,13 +82,14 @@ class ProductionSigner:
             raise SigningKeyError("WRIT_PRODUCTION_SIGNING_KEY must be a 32-byte Ed25519 key")
         return cls(Ed25519PrivateKey.from_private_bytes(seed))
 
-    def sign(self, manifest: bytes) -> str:
-        """The detached compact JWS: ``header..signature`` (the payload is the manifest)."""
+    def sign(self, manifest: bytes, typ: str = SIGNATURE_TYPE) -> str:
+        """The detached compact JWS: ``header..signature`` (the payload is the manifest;
+        ``typ`` names what is signed, e.g. an audit checkpoint)."""
         return _JWS.encode(
             manifest,
             self._key,
             algorithm=ALGORITHM,
-            headers={"kid": self.kid, "typ": SIGNATURE_TYPE},
+            headers={"kid": self.kid, "typ": typ},
             is_payload_detached=True,
         )
 

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import ipaddress
+import socket
 import uuid
 from typing import Any
 from urllib.parse import urlsplit
@@ -149,25 +150,39 @@ def deliver_webhook(
     *,
     now: Clock,
     timeout: float,
+    allow_loopback: bool = False,
 ) -> int:
     """POST the signed payload once; return the 2xx status or raise WebhookDeliveryError.
 
     One attempt per call: the retry policy (backoff, give-up) belongs to the caller's
     activity, which must pass the same ``delivery_id`` every time.
+
+    The host is resolved here, at delivery, and every address it resolves to must be
+    public (``resolve_webhook_address``); the request then goes to that address, with the
+    name in ``Host`` and TLS SNI (the certificate is still checked against the name), so
+    a DNS answer that changes between the check and the connection (rebinding) cannot
+    point the request at an internal service. ``allow_loopback``: the local stack's
+    receivers on this machine (local mode only).
     """
-    require_safe_webhook_url(url)
+    parts = urlsplit(url)
+    address = resolve_webhook_address(url, allow_loopback=allow_loopback)
     body = canonical_json(payload)
+    host = parts.hostname or ""
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "Writ-Webhook/1",
+        "Host": parts.netloc.rpartition("@")[2],
         SIGNATURE_HEADER: sign_webhook(secret, _epoch_seconds(now), body),
         DELIVERY_ID_HEADER: delivery_id,
     }
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    pinned = parts._replace(netloc=literal + (f":{parts.port}" if parts.port else "")).geturl()
     try:
         # Redirects are not followed: they would carry the presigned URL to another host.
-        response = httpx.post(
-            url, content=body, headers=headers, timeout=timeout, follow_redirects=False
-        )
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            response = client.post(
+                pinned, content=body, headers=headers, extensions={"sni_hostname": host}
+            )
     except httpx.HTTPError as exc:
         raise WebhookDeliveryError(f"webhook not delivered: {type(exc).__name__}") from exc
     if not 200 <= response.status_code < 300:
@@ -185,6 +200,56 @@ def require_safe_webhook_url(url: str) -> None:
     if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
         return
     raise UnsafeWebhookUrl("webhook endpoints must use https")
+
+
+def resolve_webhook_address(
+    url: str, *, allow_loopback: bool = False
+) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address to deliver ``url`` to, resolved now: ``UnsafeWebhookUrl`` when any
+    address the name has is loopback (unless allowed), private, link-local (cloud metadata
+    at 169.254.169.254), multicast, reserved or unspecified — the SSRF rule, applied at
+    every delivery whatever the name resolved to when the agency registered it. A name
+    that does not resolve is a ``WebhookDeliveryError`` (retryable: DNS may come back)."""
+    require_safe_webhook_url(url)
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise WebhookDeliveryError(f"webhook host {host!r} does not resolve") from exc
+    addresses = sorted(
+        {ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in infos},
+        key=lambda a: (a.version, int(a)),
+    )
+    if not addresses:
+        raise WebhookDeliveryError(f"webhook host {host!r} does not resolve")
+    for address in addresses:
+        refusal = _refusal(address, allow_loopback)
+        if refusal:
+            raise UnsafeWebhookUrl(
+                f"webhook host {host!r} resolves to {address}, a {refusal} address:"
+                " deliveries go to public addresses only"
+            )
+    return addresses[0]
+
+
+def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool) -> str:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return _refusal(address.ipv4_mapped, allow_loopback)
+    if address.is_loopback:
+        return "" if allow_loopback else "loopback"
+    for kind, found in (
+        ("unspecified", address.is_unspecified),
+        ("link-local", address.is_link_local),
+        ("private", address.is_private),
+        ("multicast", address.is_multicast),
+        ("reserved", address.is_reserved),
+        ("non-public", not address.is_global),
+    ):
+        if found:
+            return kind
+    return ""
 
 
 def _is_loopback(host: str) -> bool:

@@ -27,6 +27,7 @@ from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.problems import http_exception_handler, internal_error_handler
+from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
 from services.intake.transparency.controllers import TransparencyReportController  # §10
 from services.intake.ui.billing_controllers import BillingUIController  # billing hook
@@ -80,7 +81,7 @@ def create_app(
     """Build the app. Resources not passed in are created at startup from ``settings``
     (tests pass their own, so everything shares the test's event loop)."""
     settings = settings or get_settings()
-    state = State({"settings": settings})
+    state = State({"settings": settings, "rate_limits": AgencyRateLimits(settings)})
     if register is not None and temporal is not None and s3 is not None:
         state.intake = IntakeService(settings, register, s3, temporal)
 

@@ -73,6 +73,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     jwks_url: str = ""
 
     max_document_bytes: int = 20 * 1024 * 1024
+    # Abuse limits per agency (docs/configuration.md "Abuse limits"): ``limits`` strings
+    # such as "60/minute" or "10/second;500/day", counted per API process; empty: off.
+    rate_limit_submissions: str = "60/minute;2000/day"
+    rate_limit_downloads: str = "120/minute"
 
     # The legal entity named on records custodians' certificates.
     provider_name: str = "Writ Communications, Inc."
@@ -95,6 +99,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # and where invoice PDFs and billing events go (the documents bucket when empty).
     rate_card_file: str = ""
     billing_bucket: str = ""
+    # How often `writ worker` anchors the audit chain head in object-locked S3 (besides at
+    # every delivery); 0: only at deliveries.
+    audit_checkpoint_every_minutes: int = 10
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025

@@ -17,7 +17,7 @@ from contracts.legal_process import Identifier, LegalProcess
 from contracts.workflow import StatusChange
 from services.register import audit
 from services.register.engine import as_utc, transaction, utcnow
-from services.register.tables import legal_processes, process_targets
+from services.register.tables import audit_events, legal_processes, process_targets
 
 
 class LegalProcessRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -275,23 +275,32 @@ class LegalProcesses:
                 and (change.outcome is None or current.outcome == change.outcome.value)
                 and change.determination is None
             )
-            if unchanged:
+            if unchanged and not change.event:
                 return
-            await conn.execute(
-                legal_processes.update()
-                .where(legal_processes.c.id == change.request_id)
-                .values(**values)
-            )
-            await audit.append(
-                conn,
-                request_id=change.request_id,
-                actor=change.actor,
-                action=f"status:{change.status.value}",
-                detail={
-                    "detail": change.detail,
-                    "outcome": change.outcome.value if change.outcome else None,
-                },
-            )
+            if not unchanged:
+                await conn.execute(
+                    legal_processes.update()
+                    .where(legal_processes.c.id == change.request_id)
+                    .values(**values)
+                )
+                await audit.append(
+                    conn,
+                    request_id=change.request_id,
+                    actor=change.actor,
+                    action=f"status:{change.status.value}",
+                    detail={
+                        "detail": change.detail,
+                        "outcome": change.outcome.value if change.outcome else None,
+                    },
+                )
+            if change.event and not await _has_event(conn, change.request_id, change.event):
+                await audit.append(
+                    conn,
+                    request_id=change.request_id,
+                    actor=change.actor,
+                    action=change.event,
+                    detail=dict(change.event_detail),
+                )
 
         await transaction(self.engine, write)
 
@@ -318,3 +327,12 @@ class LegalProcesses:
             )
 
         await transaction(self.engine, write)
+
+
+async def _has_event(conn: AsyncConnection, request_id: str, action: str) -> bool:
+    found = await conn.scalar(
+        sa.select(audit_events.c.seq)
+        .where(audit_events.c.request_id == request_id, audit_events.c.action == action)
+        .limit(1)
+    )
+    return found is not None

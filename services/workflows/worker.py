@@ -18,6 +18,7 @@ from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
 from services.platform.temporal import connect
 from services.platform.tracing import configure_tracing
+from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.workflows.billing.worker_parts import billing_activities, billing_workflows
 from services.workflows.legal_process.activities import LegalProcessActivities
@@ -74,6 +75,28 @@ async def run_worker(settings: Settings | None = None) -> None:
             resumed = await resume_orphaned_intakes(client, register, settings.task_queue)
             if resumed:
                 log.warning("resumed requests left unstarted by an earlier crash", count=resumed)
+            anchoring = asyncio.create_task(_anchor_periodically(settings, register, stop))
             await stop.wait()
             log.info("worker stopping: finishing running activities")
+            await anchoring
     await register.close()
+
+
+async def _anchor_periodically(settings: Settings, register: Register, stop: asyncio.Event) -> None:
+    """Sign the audit chain head into object-locked S3 every few minutes (issue 13 defect
+    5): rows deleted or re-hashed after the last delivery are then caught too."""
+    minutes = settings.audit_checkpoint_every_minutes
+    if minutes <= 0:
+        return
+    s3 = s3_client(settings)
+    while not stop.is_set():
+        try:
+            written = await write_checkpoint(register.engine, s3, settings, "periodic")
+            if written is not None:
+                log.info("audit chain anchored", seq=written.seq)
+        except Exception as exc:  # the next round tries again; deliveries anchor meanwhile
+            log.warning("audit checkpoint not written", error=type(exc).__name__)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=minutes * 60)
+        except TimeoutError:
+            pass

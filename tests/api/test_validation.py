@@ -221,6 +221,51 @@ CASES = [
         Bad(lambda: multipart(submission(return_date="2026-01-01")), 422, "return_date"),
         id="return-before-issue",
     ),
+    # Issue 13 defect 2: far dates were stored, then failed the workflow for ever.
+    pytest.param(
+        Bad(lambda: multipart(submission(return_date="9999-12-31")), 422, "return_date"),
+        id="return-date-9999",
+    ),
+    pytest.param(
+        Bad(lambda: multipart(submission(return_date="2036-11-03")), 422, "return_date"),
+        id="return-date-beyond-ten-years",
+    ),
+    pytest.param(
+        Bad(
+            lambda: multipart(submission(date_range={"start": "2026-08-01", "end": "9999-12-31"})),
+            422,
+            "date_range.end",
+        ),
+        id="range-ends-9999",
+    ),
+    pytest.param(
+        Bad(
+            lambda: multipart(submission(date_range={"start": "0001-01-01", "end": "2026-10-31"})),
+            422,
+            "date_range.start",
+        ),
+        id="range-starts-year-1",
+    ),
+    pytest.param(
+        Bad(
+            lambda: multipart(
+                submission(issued_on="1969-12-31", return_date=None, date_range=None)
+            ),
+            422,
+            "issued_on",
+        ),
+        id="issued-before-1970",
+    ),
+    pytest.param(
+        Bad(
+            lambda: multipart(
+                submission(non_disclosure_order={"authority": "E.D.N.C.", "ends_on": "9999-12-31"})
+            ),
+            422,
+            "non_disclosure_order.ends_on",
+        ),
+        id="ndo-ends-9999",
+    ),
     pytest.param(
         Bad(
             lambda: multipart(

@@ -358,3 +358,27 @@ def test_delete_collection_removes_only_that_requests_files(lake_settings, s3) -
         read_back(s3, lake_settings, f)
     with pytest.raises(ValueError):
         delete_collection("../everything", lake_settings)
+
+
+@pytest.mark.parametrize(
+    "period",
+    [
+        pytest.param(Period(start=dt.date(2025, 1, 1), end=dt.date.max), id="ends-9999-12-31"),
+        pytest.param(Period(start=dt.date.min, end=dt.date.max), id="all-of-time"),
+    ],
+)
+def test_target_facts_are_total_over_far_future_periods(lake_settings, period: Period) -> None:
+    """Issue 13 defect 2: a range ending 9999-12-31 made ``assess`` raise OverflowError for
+    ever (the day after the period's end does not exist)."""
+    from services.carrier.facts import target_facts
+
+    facts = target_facts(
+        [
+            number(planted.EU_NUMBER),
+            Identifier(kind=IdentifierKind.ACCOUNT_ID, value=planted.ALICE),
+        ],
+        period,
+        lake_settings,
+    )
+    assert facts.targets[planted.EU_NUMBER].held_in_period
+    assert facts.targets[planted.ALICE].held_in_period

@@ -125,3 +125,13 @@ def test_account_windows_merge_overlapping_holdings() -> None:
         ("A", ts("2025-01-01"), ts("2025-03-01")),
         ("A", ts("2025-04-01"), ts("2025-05-01")),
     ]
+
+
+def test_a_period_ending_on_the_last_date_runs_to_the_last_instant() -> None:
+    """Issue 13 defect 2: ``date.max + 1 day`` raised OverflowError in attribution."""
+    far = Period(start=dt.date(2025, 2, 1), end=dt.date.max)
+    assert period_bounds(far) == (ts("2025-02-01"), dt.datetime.max.replace(tzinfo=UTC))
+    resolution = resolve_number(N, REASSIGNED, SUBSCRIBERS, far, "us")
+    assert resolution.holdings[-1] == Holding(
+        N, "B", ts("2025-04-15"), dt.datetime.max.replace(tzinfo=UTC)
+    )

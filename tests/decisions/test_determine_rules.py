@@ -586,3 +586,16 @@ def test_same_input_same_determination() -> None:
     assert first.denied_categories == [C.CONTENT]  # repeats collapse
     assert len(first.targets) == 1
     assert process.requester == VERIFIED  # input untouched
+
+
+def test_the_last_representable_dates_are_decided_not_raised() -> None:
+    """Issue 13 defect 2: every decision step is total over valid dates, even 9999-12-31."""
+    last = dt.date.max
+    d = decide(
+        period=Period(start=days_ago(30), end=last),
+        return_date=last,
+        non_disclosure_order=NdoTerm(authority="E.D.N.C.", ends_on=last),
+    )
+    assert d.notice_barred_until == last
+    assert str(last) in reason(d, "ndo").message
+    assert Flag.FUTURE_RANGE in d.flags

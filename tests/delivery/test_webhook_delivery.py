@@ -149,7 +149,13 @@ def flaky_receiver() -> Iterator[AgencyReceiver]:
 def test_delivery_is_signed_and_acknowledged(receiver, request_id):
     delivery_id = webhook_delivery_id(request_id)
     status = deliver_webhook(
-        receiver.url, SECRET, delivery_id, {"request_id": request_id}, now=time.time(), timeout=5
+        receiver.url,
+        SECRET,
+        delivery_id,
+        {"request_id": request_id},
+        now=time.time(),
+        timeout=5,
+        allow_loopback=True,
     )
     assert status == 204
     [attempt] = receiver.attempts
@@ -161,7 +167,13 @@ def test_delivery_is_signed_and_acknowledged(receiver, request_id):
 def test_a_wrong_secret_is_refused_by_the_receiver_and_raises(receiver, request_id):
     with pytest.raises(WebhookDeliveryError) as failed:
         deliver_webhook(
-            receiver.url, b"wrong", "d-1", {"request_id": request_id}, now=time.time(), timeout=5
+            receiver.url,
+            b"wrong",
+            "d-1",
+            {"request_id": request_id},
+            now=time.time(),
+            timeout=5,
+            allow_loopback=True,
         )
     assert failed.value.status == 401
 
@@ -173,18 +185,38 @@ def test_failed_first_attempt_is_retryable_and_the_retry_is_deduplicated(
     payload = {"request_id": request_id}
     with pytest.raises(WebhookDeliveryError) as first:
         deliver_webhook(
-            flaky_receiver.url, SECRET, delivery_id, payload, now=time.time(), timeout=5
+            flaky_receiver.url,
+            SECRET,
+            delivery_id,
+            payload,
+            now=time.time(),
+            timeout=5,
+            allow_loopback=True,
         )
     assert first.value.status == 503
 
     assert (
         deliver_webhook(
-            flaky_receiver.url, SECRET, delivery_id, payload, now=time.time(), timeout=5
+            flaky_receiver.url,
+            SECRET,
+            delivery_id,
+            payload,
+            now=time.time(),
+            timeout=5,
+            allow_loopback=True,
         )
         == 204
     )
     # A duplicate after the acknowledgement (e.g. the activity timed out) is recognisable.
-    deliver_webhook(flaky_receiver.url, SECRET, delivery_id, payload, now=time.time(), timeout=5)
+    deliver_webhook(
+        flaky_receiver.url,
+        SECRET,
+        delivery_id,
+        payload,
+        now=time.time(),
+        timeout=5,
+        allow_loopback=True,
+    )
     assert [a["headers"]["Writ-Delivery-Id"] for a in flaky_receiver.attempts] == [delivery_id] * 3
     assert list(flaky_receiver.accepted) == [delivery_id]
 
@@ -193,7 +225,7 @@ def test_unreachable_endpoint_raises_retryable_error():
     with AgencyReceiver() as gone:
         url = gone.url
     with pytest.raises(WebhookDeliveryError):
-        deliver_webhook(url, SECRET, "d-1", {}, now=time.time(), timeout=2)
+        deliver_webhook(url, SECRET, "d-1", {}, now=time.time(), timeout=2, allow_loopback=True)
 
 
 def test_payload_presigned_url_downloads_the_archive(
@@ -205,7 +237,13 @@ def test_payload_presigned_url_downloads_the_archive(
     payload = production_ready_payload(package, url, expires_at)
 
     deliver_webhook(
-        receiver.url, SECRET, webhook_delivery_id(request_id), payload, now=time.time(), timeout=5
+        receiver.url,
+        SECRET,
+        webhook_delivery_id(request_id),
+        payload,
+        now=time.time(),
+        timeout=5,
+        allow_loopback=True,
     )
 
     delivered = receiver.accepted[webhook_delivery_id(request_id)]
@@ -219,3 +257,52 @@ def test_payload_presigned_url_downloads_the_archive(
         == delivered["archive_sha256"]
         == package.archive_sha256
     )
+
+
+# --- checked again at delivery: SSRF and DNS rebinding (issue 13, abuse limits) ---------
+
+
+def test_loopback_is_refused_at_delivery_unless_the_local_stack_allows_it(receiver):
+    """The URL passed registration once; at delivery it is resolved again and a loopback
+    answer is refused before any connection (production mode: allow_loopback=False)."""
+    for url in (receiver.url, receiver.url.replace("127.0.0.1", "localhost")):
+        with pytest.raises(UnsafeWebhookUrl, match="loopback"):
+            deliver_webhook(url, SECRET, "d-1", {}, now=time.time(), timeout=5)
+    assert receiver.attempts == []
+
+
+def test_a_name_is_resolved_at_delivery_and_the_request_pinned_to_that_address(receiver):
+    """A name (rebindable) rather than a literal: it is resolved when delivering, and the
+    request goes to the address that was checked, under its own Host name."""
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    port = receiver.server.server_address[1]
+    assert deliver_webhook(url, SECRET, "d-1", {}, now=time.time(), timeout=5, allow_loopback=True)
+    [attempt] = receiver.attempts
+    assert attempt["headers"]["Host"] == f"localhost:{port}"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        pytest.param("https://10.0.0.5/hook", "private", id="rfc1918"),
+        pytest.param("https://192.168.1.10:8443/hook", "private", id="rfc1918-port"),
+        pytest.param("https://169.254.169.254/latest/meta-data", "link-local", id="metadata"),
+        pytest.param("https://[fe80::1]/hook", "link-local", id="ipv6-link-local"),
+        pytest.param("https://[fd00::1]/hook", "private", id="ipv6-unique-local"),
+        pytest.param("https://[::1]/hook", "loopback", id="ipv6-loopback"),
+        pytest.param("https://[::ffff:127.0.0.1]/hook", "loopback", id="v4-mapped-loopback"),
+        pytest.param("https://0.0.0.0/hook", "unspecified", id="unspecified"),
+        pytest.param("https://100.64.0.1/hook", "private|non-public", id="carrier-grade-nat"),
+        pytest.param("https://127.1/hook", "loopback", id="short-form-loopback"),
+        pytest.param("https://2130706433/hook", "loopback", id="decimal-loopback"),
+    ],
+)
+def test_non_public_addresses_are_refused_at_delivery(url: str, kind: str) -> None:
+    with pytest.raises(UnsafeWebhookUrl, match=kind):
+        deliver_webhook(url, SECRET, "d-1", {}, now=time.time(), timeout=1, allow_loopback=False)
+
+
+def test_a_public_address_passes_the_check() -> None:
+    from services.delivery.webhook import resolve_webhook_address
+
+    assert str(resolve_webhook_address("https://93.184.215.14/hook")) == "93.184.215.14"

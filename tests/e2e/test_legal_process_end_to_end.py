@@ -10,6 +10,8 @@ import zipfile
 
 import pytest
 
+from services.carrier.collector import collection_prefix
+from services.platform.objectstore import s3_client
 from services.stack.mailsink import read_mailbox
 from tests.support import submission, submit, wait_for_status
 
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 async def test_submit_review_approve_collect_deliver(
-    api, agency, mint, worker, lake, temporal_env, mailbox, register
+    api, agency, mint, worker, lake, temporal_env, mailbox, register, service_settings
 ):
     body = submission(
         process_type="court_order_2703d",
@@ -95,6 +97,13 @@ async def test_submit_review_approve_collect_deliver(
     ):
         assert expected in actions, actions
     assert await register.audit.verify() > 0
+
+    # Issue 13 defect 4: the collected working copies do not outlive the delivery.
+    assert "collection_deleted" in actions
+    left = s3_client(service_settings).list_objects_v2(
+        Bucket=service_settings.documents_bucket, Prefix=collection_prefix(request_id)
+    )
+    assert left.get("KeyCount", 0) == 0
 
     mail = [m for m in read_mailbox(mailbox.directory) if request_id in str(m["Subject"])]
     officer = [m for m in mail if m["To"] == "j.doe@raleighpd.gov"]

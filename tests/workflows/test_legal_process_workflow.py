@@ -4,7 +4,9 @@ notice, withdrawal and the emergency path, with the real decision engine decidin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import hashlib
 
 import msgspec
 import pytest
@@ -98,6 +100,10 @@ async def test_content_needs_two_different_approvers(temporal_env, task_queue, c
     assert state.determination.approvals_required == 2
     receipt = await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     assert receipt.status is Status.IN_REVIEW and receipt.approvals == ["alice"]
+    # Issue 13 defect 6: the first approval changes no status but is its own audit event.
+    [first] = [c for c in carrier.statuses if c.event == "approval:alice"]
+    assert first.status is Status.IN_REVIEW and first.actor == "alice"
+    assert first.event_detail["required"] == "2"
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(LegalProcessWorkflow.decide, approve("alice"))
     assert "four-eyes" in str(refused.value.cause)
@@ -164,6 +170,11 @@ async def test_clarification_answered_and_clarification_timeout(temporal_env, ta
         LegalProcessWorkflow.respond, AgencyResponse(responder="officer", text="August only")
     )
     state = await wait_for(handle, awaiting_review)
+    # Issue 13 defect 6: who answered is audited, with a digest of the text, not the text.
+    [answered] = [c for c in carrier.statuses if c.event.startswith("clarification_answered")]
+    assert answered.actor == "officer" and answered.event_detail["responder"] == "officer"
+    assert answered.event_detail["text_sha256"] == hashlib.sha256(b"August only").hexdigest()
+    assert "August only" not in repr(answered)
     assert not state.escalated
 
     await handle.execute_update(LegalProcessWorkflow.decide, ask)
@@ -427,3 +438,60 @@ async def test_an_approval_accepted_while_another_is_recorded_is_checked_again(
     assert details.index("first approval by alice; a second approver is required") < (
         details.index("approved by alice, bob")
     )
+
+
+async def test_a_withdrawn_preservation_releases_its_snapshot(temporal_env, task_queue, carrier):
+    """Issue 13 defect 4: a withdrawal during preservation ended the request but kept the
+    preserved records until no expiry would ever release them."""
+    process = received_process(await now_of(temporal_env), ProcessType.PRESERVATION_REQUEST, BSI)
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, lambda s: s.status is Status.PRESERVED)
+    await handle.execute_update(
+        LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="case closed")
+    )
+    state = await handle.result()
+    assert state.status is Status.WITHDRAWN and state.outcome is Outcome.WITHDRAWN
+    assert carrier.released == [process.request_id]
+    assert carrier.status_names()[-1] == "withdrawn"
+
+
+async def test_an_extension_accepted_while_preserved_is_recorded_after_it(temporal_env, task_queue):
+    """Chaos run (issue 13): the agency saw "preserved" and extended at once, while the
+    register was still being told "preserved"; the extension's record landed first and the
+    late "preserved" overwrote it, so the register disagreed with the workflow for good."""
+    recorder = Recorder()
+    recording, extending, gate = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    @activity.defn(name="record_status")
+    async def record_status(change: StatusChange) -> None:
+        if change.status is Status.PRESERVED:
+            recording.set()
+            await gate.wait()
+        if change.status is Status.EXTENDED:
+            extending.set()
+        recorder.statuses.append(change)
+
+    activities = [a for a in recorder.activities() if a.__name__ != "record_status"]
+    process = received_process(await now_of(temporal_env), ProcessType.PRESERVATION_REQUEST, BSI)
+    async with Worker(
+        temporal_env.client,
+        task_queue=task_queue,
+        workflows=[LegalProcessWorkflow],
+        activities=[*activities, record_status],
+    ):
+        handle = await start(temporal_env.client, task_queue, process)
+        await asyncio.wait_for(recording.wait(), timeout=20)
+        extension = await handle.start_update(
+            LegalProcessWorkflow.extend,
+            ExtensionRequest(requested_by="officer"),
+            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+        )
+        # Give the extension every chance to be recorded while "preserved" still is not
+        # (without the fix it is, at once); then let "preserved" through.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(extending.wait(), timeout=5)
+        gate.set()
+        assert (await extension.result()).status is Status.EXTENDED
+        await wait_for(handle, lambda s: s.status is Status.EXTENDED)
+        assert recorder.status_names()[-2:] == ["preserved", "extended"]
+        await handle.terminate("test over")

@@ -50,9 +50,43 @@ def normalise_targets(submission: LegalProcessSubmission) -> list[Identifier]:
     return list(seen.values())
 
 
+# The window every date at the contract must fall in. Nothing the provider holds predates
+# 1970, and no process reaches more than ten years past its issue: a return date, a
+# non-disclosure order's end, or the end of a (prospective) range beyond that is a typo,
+# and one like 9999-12-31 would otherwise reach the deadline and attribution arithmetic.
+EARLIEST_DATE = dt.date(1970, 1, 1)
+HORIZON_YEARS = 10
+
+
+def _horizon(issued_on: dt.date) -> dt.date:
+    try:
+        return issued_on.replace(year=issued_on.year + HORIZON_YEARS)
+    except ValueError:  # 29 February
+        return issued_on.replace(year=issued_on.year + HORIZON_YEARS, day=28)
+
+
+def _within(field: str, value: dt.date, latest: dt.date, what: str) -> None:
+    if value < EARLIEST_DATE:
+        raise invalid_field(field, f"the date {value} is before {EARLIEST_DATE}")
+    if value > latest:
+        raise invalid_field(field, f"the date {value} is more than {what}")
+
+
 def check_dates(submission: LegalProcessSubmission, today: dt.date) -> None:
     if submission.issued_on > today:
         raise invalid_field("issued_on", "the process cannot be issued in the future")
+    if submission.issued_on < EARLIEST_DATE:
+        raise invalid_field("issued_on", f"the process cannot be issued before {EARLIEST_DATE}")
+    horizon = _horizon(submission.issued_on)
+    after_issue = f"{HORIZON_YEARS} years after the issue date ({horizon})"
+    if submission.date_range is not None:
+        _within("date_range.start", submission.date_range.start, horizon, after_issue)
+        _within("date_range.end", submission.date_range.end, horizon, after_issue)
+    if submission.return_date is not None:
+        _within("return_date", submission.return_date, horizon, after_issue)
+    ndo = submission.non_disclosure_order
+    if ndo is not None and ndo.ends_on is not None:
+        _within("non_disclosure_order.ends_on", ndo.ends_on, horizon, after_issue)
     if (
         submission.date_range is not None
         and submission.date_range.end < submission.date_range.start

@@ -39,6 +39,7 @@ from services.intake.legal_processes.production import ProductionDownloads
 from services.intake.legal_processes.services import IntakeService
 from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.openapi import documented
+from services.intake.ratelimits import DOWNLOADS, SUBMISSIONS, rate_limited
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 # Request ids are issued by this API ("lp_" + hex); anything else cannot name one, and is
@@ -70,7 +71,7 @@ class LegalProcessController(Controller):
 
     @post(
         "/legal-processes",
-        guards=[agency_only],
+        guards=[agency_only, rate_limited(SUBMISSIONS)],
         operation_class=documented(request_body=SUBMISSION_BODY, responses=ALREADY_RECEIVED),
         status_code=HTTP_201_CREATED,
         summary="Submit legal process",
@@ -94,7 +95,7 @@ class LegalProcessController(Controller):
 
     @post(
         "/documents",
-        guards=[agency_only],
+        guards=[agency_only, rate_limited(SUBMISSIONS)],
         status_code=HTTP_201_CREATED,
         summary="Upload a signed document for a later JSON submission",
         operation_class=documented(request_body=DOCUMENT_BODY),
@@ -203,7 +204,7 @@ class LegalProcessController(Controller):
 
     @get(
         "/legal-processes/{request_id:str}/production",
-        guards=[agency_only],
+        guards=[agency_only, rate_limited(DOWNLOADS)],
         summary="Download the production (audited)",
         media_type="application/zip",
         operation_class=documented(),

@@ -57,6 +57,7 @@ from services.delivery.webhook import (
 )
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord
+from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
@@ -185,6 +186,12 @@ class LegalProcessActivities:
             )
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
+        await self._drop_working_copies(request.request_id)
+        # Every delivery anchors the audit chain head (disclosure included) outside the
+        # register: a signed checkpoint under object lock (issue 13 defect 5).
+        await write_checkpoint(
+            self.register.engine, self.s3, self.settings, f"delivery:{request.request_id}"
+        )
         return DeliveryReceipt(
             request_id=request.request_id,
             webhook_acknowledged=acknowledged,
@@ -192,6 +199,20 @@ class LegalProcessActivities:
             email_sent=bool(officer_email),
             delivered_at=dt.datetime.now(dt.UTC),
         )
+
+    async def _drop_working_copies(self, request_id: str) -> None:
+        """The collected Parquet copies live in the mutable documents bucket; once the
+        production is committed (signed, under object lock in the productions bucket) and
+        every channel has been told, they are only a second, unlocked copy of disclosed
+        records, so they go now rather than at the retention purge (issue 13 defect 4)."""
+        deleted = await asyncio.to_thread(delete_collection, request_id, self.settings)
+        if deleted or not await self.register.audit.has_event(request_id, "collection_deleted"):
+            await self.register.audit.record(
+                request_id=request_id,
+                actor="writ",
+                action="collection_deleted",
+                detail={"objects": deleted},
+            )
 
     async def _legal_process(self, request_id: str) -> LegalProcessRecord:
         record = await self.register.legal_processes.get(request_id)
@@ -218,9 +239,20 @@ class LegalProcessActivities:
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
                 timeout=20.0,
+                allow_loopback=self.settings.mode == "local",
             )
         except UnsafeWebhookUrl as exc:
-            raise ApplicationError(str(exc), type="UnsafeWebhookUrl", non_retryable=True) from exc
+            # Checked again at every delivery (the name may now resolve somewhere internal):
+            # the presigned URL is not sent. The disclosure is recorded and the officer's
+            # mail says where to download, so the delivery goes on without the webhook.
+            if not await self.register.audit.has_event(request.request_id, "webhook_refused"):
+                await self.register.audit.record(
+                    request_id=request.request_id,
+                    actor="writ",
+                    action="webhook_refused",
+                    detail={"reason": str(exc)},
+                )
+            return False
         await self.register.audit.record(
             request_id=request.request_id,
             actor="writ",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -93,6 +94,11 @@ FINISHED = {
 DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
 
 
+# workflow.patched ids: each gates a change to the command sequence of running workflows.
+RELEASE_ON_WITHDRAWAL = "release-preservation-on-withdrawal"
+STATUS_IN_TURN = "run-loop-status-under-handler-lock"
+
+
 class Withdrawn(Exception):
     """Raised inside the run to unwind to the single clean exit for a withdrawal."""
 
@@ -111,6 +117,7 @@ class LegalProcessWorkflow:
         self._awaiting = Awaiting.NONE
         self._question = ""
         self._answered = False
+        self._answers = 0
         self._escalated = False
         self._overdue = False
         self._withdrawal: Withdrawal | None = None
@@ -142,6 +149,15 @@ class LegalProcessWorkflow:
             await self._run_steps(arg)
         except Withdrawn:
             withdrawal = self._withdrawal
+            if self._preservation_expires_at is not None and workflow.patched(
+                RELEASE_ON_WITHDRAWAL
+            ):
+                # A withdrawn preservation lets go of the snapshot as its expiry would have.
+                await workflow.execute_activity_method(
+                    LegalProcessActivities.release_preservation,
+                    CustomerNotice(request_id=process.request_id),
+                    **QUICK,
+                )
             await self._finish(
                 Finish(
                     status=Status.WITHDRAWN,
@@ -186,7 +202,7 @@ class LegalProcessWorkflow:
             # Before the status is visible, so a decision sent the moment the queue shows
             # the request is accepted rather than refused as unexpected.
             self._awaiting = Awaiting.REVIEW
-        await self._set_status(
+        await self._set_status_in_turn(
             Status.IN_REVIEW, "machine determination recorded", determination=determination
         )
         if step is Next.REVIEW:
@@ -366,7 +382,7 @@ class LegalProcessWorkflow:
             **LONG_SCAN,
         )
         self._preservation_expires_at = deadlines.preservation_expires(workflow.now(), self._timing)
-        await self._set_status(
+        await self._set_status_in_turn(
             Status.PRESERVED,
             "records preserved under 18 U.S.C. §2703(f)",
             outcome=Outcome.PRESERVED,
@@ -448,6 +464,8 @@ class LegalProcessWorkflow:
         escalated: bool | None = None,
         overdue: bool | None = None,
         actor: str = SYSTEM,
+        event: str = "",
+        event_detail: dict[str, str] | None = None,
     ) -> None:
         self._status = status
         workflow.upsert_search_attributes([sa.LEGAL_PROCESS_STATUS.value_set(status.value)])
@@ -462,9 +480,22 @@ class LegalProcessWorkflow:
                 determination=determination,
                 escalated=escalated,
                 overdue=overdue,
+                event=event,
+                event_detail=event_detail or {},
             ),
             **QUICK,
         )
+
+    async def _set_status_in_turn(self, status: Status, detail: str, **fields) -> None:
+        """A status the run loop records that an update may follow at once (the request is
+        visible in review, or preserved): recorded under the handler lock, so a decision or
+        extension accepted meanwhile is recorded after it, never before (issue 13 chaos run:
+        "extended" reached the register before "preserved", which then overwrote it)."""
+        if workflow.patched(STATUS_IN_TURN):
+            async with self._handler_lock:
+                await self._set_status(status, detail, **fields)
+        else:
+            await self._set_status(status, detail, **fields)
 
     async def _finish(self, finish: Finish, determination: Determination | None = None) -> None:
         self._outcome = finish.outcome
@@ -500,11 +531,22 @@ class LegalProcessWorkflow:
         if decision.action is DecisionAction.APPROVE:
             determination = self._current_determination()
             self._approval = approvals.approve(self._approval, decision, determination)
+            # Each approval is its own audit event: the first of two changes no status.
+            approval = {
+                "event": f"approval:{decision.reviewer}",
+                "event_detail": {
+                    "reviewer": decision.reviewer,
+                    "roles": ",".join(decision.reviewer_roles),
+                    "approvers": ",".join(self._approval.approvers),
+                    "required": str(determination.approvals_required),
+                },
+            }
             if approvals.is_approved(self._approval, determination):
                 await self._set_status(
                     Status.APPROVED,
                     f"approved by {', '.join(self._approval.approvers)}",
                     actor=decision.reviewer,
+                    **approval,
                 )
                 self._decision = DecisionAction.APPROVE
             else:
@@ -512,6 +554,7 @@ class LegalProcessWorkflow:
                     Status.IN_REVIEW,
                     f"first approval by {decision.reviewer}; a second approver is required",
                     actor=decision.reviewer,
+                    **approval,
                 )
         elif decision.action is DecisionAction.REJECT:
             # The run loop writes the terminal status; the handler only records who decided.
@@ -554,6 +597,8 @@ class LegalProcessWorkflow:
     async def respond(self, response: AgencyResponse) -> DecisionReceipt:
         async with self._handler_lock:
             self._answered = True
+            self._answers += 1
+            # Who answered, and a digest of what: the text may name the customer.
             await workflow.execute_activity_method(
                 LegalProcessActivities.record_status,
                 StatusChange(
@@ -561,6 +606,12 @@ class LegalProcessWorkflow:
                     status=self._status,
                     actor=response.responder,
                     detail="agency response received",
+                    event=f"clarification_answered:{self._answers}",
+                    event_detail={
+                        "responder": response.responder,
+                        "text_sha256": hashlib.sha256(response.text.encode()).hexdigest(),
+                        "text_length": str(len(response.text)),
+                    },
                 ),
                 **QUICK,
             )
