@@ -19,6 +19,7 @@ from typing import Any
 import structlog
 
 from services.delivery.mail import send
+from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.case_register import Register
 from services.register.outbox import outbox_key
@@ -59,6 +60,7 @@ async def send_mail_once(
             attempt=entry.attempts,
         )
     await asyncio.to_thread(send, settings, message)
+    metrics.mail_sent(purpose, resend=entry.attempts > 1)
     await register.outbox.mark_sent(
         key,
         request_id=request_id,

@@ -34,6 +34,7 @@ from services.billing.payers import billing_contacts, target_payers
 from services.billing.rate_card import RateCard
 from services.billing.reimbursement import build_reimbursement, is_agency_account
 from services.delivery.send_once import send_mail_once
+from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.billing import BillingLedger, dispute_until
 from services.register.case_register import Register
@@ -137,6 +138,10 @@ class BillingActivities:
             reason=request.release_reason,
         )
         activity.heartbeat("posted")
+        for invoice in posted:
+            metrics.billing_posted(
+                "agency" if is_agency_account(invoice["account_id"]) else "customer"
+            )
         contacts = await asyncio.to_thread(
             billing_contacts,
             [i["account_id"] for i in posted if not is_agency_account(i["account_id"])],

@@ -56,6 +56,7 @@ from services.delivery.webhook import (
     production_ready_payload,
     webhook_delivery_id,
 )
+from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord
 from services.register.audit_checkpoints import write_checkpoint
@@ -80,6 +81,9 @@ class LegalProcessActivities:
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
         await self.register.legal_processes.apply_status_change(change)
+        record = await self.register.legal_processes.get(change.request_id)
+        if record is not None:
+            metrics.request_status_changed(record.process.process_type.value, change.status.value)
         # Transparency report facts (and produced accounts) follow every change (§10).
         await record_status_facts(
             self.register.engine,
@@ -116,12 +120,15 @@ class LegalProcessActivities:
         """Resume from the last heartbeat: a retried scan skips the targets already done."""
         details = activity.info().heartbeat_details
         with _business_failures():
-            return collect(
+            result = collect(
                 request,
                 self.settings,
                 heartbeat=activity.heartbeat,
                 resume=details[0] if details else None,
             )
+        for file in result.files:
+            metrics.collection_rows(str(file.category), file.rows)
+        return result
 
     @activity.defn(name="release_preservation")
     def release_preservation(self, notice: CustomerNotice) -> None:
