@@ -132,6 +132,9 @@ def create_app(
             Exception: internal_error_handler,
         },
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
+        # Litestar's default logging config would replace the root handler at start-up
+        # with a plain-text one: services/platform/logging.py owns every line (JSON, redacted).
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="Writ legal-process API",
             version="1.0.0",

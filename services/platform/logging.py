@@ -132,6 +132,23 @@ def redact_personal_data(
     return event_dict
 
 
+def access_log_fields(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """uvicorn's access line as fields (method, path, status) instead of one string; the
+    client's address is left out and the path (its query string may carry anything) is
+    redacted here, since ``path`` is otherwise passed through as one of our ids."""
+    record = event_dict.get("_record")
+    args = event_dict.pop("positional_args", None) or ()  # the formatter passes them
+    if record is not None and record.name == "uvicorn.access" and len(args) == 5:
+        _client, method, path, http_version, status = args
+        event_dict["event"] = "http request"
+        event_dict.update(
+            method=method, path=redact_text(str(path)), http_version=http_version, status=status
+        )
+    return event_dict
+
+
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     json = (not sys.stderr.isatty()) if json is None else json
     shared: list[Any] = [
@@ -154,7 +171,8 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, access_log_fields, *shared],
+            pass_foreign_args=True,
         )
     )
     root = logging.getLogger()

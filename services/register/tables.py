@@ -169,3 +169,28 @@ audit_seals = sa.Table(
     sa.Column("prev_seal_hash", sa.String(64), nullable=False),
     sa.Column("seal_hash", sa.String(64), nullable=False),
 )
+
+# Every outgoing mail and webhook, recorded before it is sent (docs/operations.md, "Mail
+# and webhooks: exactly once"): keyed by purpose + request id (+ what it is about), with
+# the Message-ID or Writ-Delivery-Id every attempt carries. ``sent_at`` is set in the same
+# transaction as the audit event that marks the step done; a row with attempts > 1 and no
+# ``sent_at`` is a send whose outcome was never recorded. No address, no body.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(300), primary_key=True),
+    sa.Column(
+        "request_id",
+        sa.String(40),
+        sa.ForeignKey("legal_processes.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("message_id", sa.String(300), nullable=False),
+    sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_attempt_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("sent_at", UTC_TIMESTAMP),
+    sa.Index("ix_outbox_request_id", "request_id"),
+)

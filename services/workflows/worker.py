@@ -14,9 +14,10 @@ from temporalio.worker import Worker
 from services.decisions.policy import load_policy
 from services.delivery.signing import load_signer
 from services.platform.logging import configure_logging
+from services.platform.metrics import refresh_queue_gauges
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
-from services.platform.temporal import connect
+from services.platform.temporal import connect, temporal_runtime
 from services.platform.tracing import configure_tracing
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
@@ -76,9 +77,15 @@ async def run_worker(settings: Settings | None = None) -> None:
             if resumed:
                 log.warning("resumed requests left unstarted by an earlier crash", count=resumed)
             anchoring = asyncio.create_task(_anchor_periodically(settings, register, stop))
+            gauges = None
+            if settings.worker_metrics_address:  # business metrics beside the SDK's
+                meter = temporal_runtime(settings.worker_metrics_address).metric_meter
+                gauges = asyncio.create_task(refresh_queue_gauges(meter, register, stop))
             await stop.wait()
             log.info("worker stopping: finishing running activities")
             await anchoring
+            if gauges is not None:
+                await gauges
     await register.close()
 
 

@@ -42,12 +42,13 @@ from services.decisions.policy import Policy, timing
 from services.delivery import messages
 from services.delivery.mail import (
     agency_notice_message_id,
+    compose,
+    compose_production_notice,
     customer_notice_message_id,
-    send_notice,
-    send_production_notice,
 )
 from services.delivery.package import ProductionConflict, build_production_package
 from services.delivery.records import CollectedFileError
+from services.delivery.send_once import send_mail_once
 from services.delivery.webhook import (
     UnsafeWebhookUrl,
     deliver_webhook,
@@ -55,12 +56,14 @@ from services.delivery.webhook import (
     production_ready_payload,
     webhook_delivery_id,
 )
+from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
+from services.register.outbox import outbox_key
 from services.register.transparency import record_status_facts
 
 log = structlog.get_logger(__name__)
@@ -78,6 +81,9 @@ class LegalProcessActivities:
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
         await self.register.legal_processes.apply_status_change(change)
+        record = await self.register.legal_processes.get(change.request_id)
+        if record is not None:
+            metrics.request_status_changed(record.process.process_type.value, change.status.value)
         # Transparency report facts (and produced accounts) follow every change (§10).
         await record_status_facts(
             self.register.engine,
@@ -114,12 +120,15 @@ class LegalProcessActivities:
         """Resume from the last heartbeat: a retried scan skips the targets already done."""
         details = activity.info().heartbeat_details
         with _business_failures():
-            return collect(
+            result = collect(
                 request,
                 self.settings,
                 heartbeat=activity.heartbeat,
                 resume=details[0] if details else None,
             )
+        for file in result.files:
+            metrics.collection_rows(str(file.category), file.rows)
+        return result
 
     @activity.defn(name="release_preservation")
     def release_preservation(self, notice: CustomerNotice) -> None:
@@ -167,22 +176,22 @@ class LegalProcessActivities:
         )
         activity.heartbeat("recorded")
         officer_email = process.requester.officer_email
-        if officer_email and not await self.register.audit.has_event(
-            request.request_id, "officer_notified"
-        ):
-            message_id = await asyncio.to_thread(
-                send_production_notice,
+        if officer_email:
+            notice = compose_production_notice(
                 self.settings,
                 officer_email,
                 request.request_id,
                 agency.name,
                 messages.download_hint(self.settings.api_base_url, request.request_id),
             )
-            await self.register.audit.record(
+            await send_mail_once(
+                self.register,
+                self.settings,
+                notice,
                 request_id=request.request_id,
-                actor="writ",
-                action="officer_notified",
-                detail={"message_id": message_id},
+                purpose="production-notice",
+                done_action="officer_notified",
+                detail={"message_id": str(notice["Message-ID"])},
             )
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
@@ -226,6 +235,17 @@ class LegalProcessActivities:
         if await self.register.audit.has_event(request.request_id, "webhook_acknowledged"):
             return True
         package = request.package
+        delivery_id = webhook_delivery_id(request.request_id)
+        key = outbox_key("webhook", request.request_id)
+        entry = await self.register.outbox.claim(
+            key,
+            request_id=request.request_id,
+            channel="webhook",
+            purpose="production-ready",
+            message_id=delivery_id,
+        )
+        if entry.sent_at is not None:
+            return True
         url = await asyncio.to_thread(
             presign_production, self.s3, package.bucket, package.archive_key, PRESIGNED_URL_SECONDS
         )
@@ -235,7 +255,7 @@ class LegalProcessActivities:
                 deliver_webhook,
                 agency.webhook_url,
                 agency.webhook_secret.encode(),
-                webhook_delivery_id(request.request_id),
+                delivery_id,
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
                 timeout=20.0,
@@ -253,7 +273,8 @@ class LegalProcessActivities:
                     detail={"reason": str(exc)},
                 )
             return False
-        await self.register.audit.record(
+        await self.register.outbox.mark_sent(
+            key,
             request_id=request.request_id,
             actor="writ",
             action="webhook_acknowledged",
@@ -270,20 +291,21 @@ class LegalProcessActivities:
             customer_contacts, process.targets, process.period, self.settings
         )
         for account_id, email in sorted(contacts.items()):
-            done = f"customer_notified:{account_id}"
-            if await self.register.audit.has_event(notice.request_id, done):
-                continue
-            await asyncio.to_thread(
-                send_notice,
+            text = messages.customer_notice(process, account_id, notice.reason)
+            await send_mail_once(
+                self.register,
                 self.settings,
-                to_address=email,
-                text=messages.customer_notice(process, account_id, notice.reason),
-                message_id=customer_notice_message_id(notice.request_id, account_id),
-            )
-            await self.register.audit.record(
+                compose(
+                    self.settings,
+                    to_address=email,
+                    subject=text.subject,
+                    message_id=customer_notice_message_id(notice.request_id, account_id),
+                    body=text.body,
+                ),
                 request_id=notice.request_id,
-                actor="writ",
-                action=done,
+                purpose="customer-notice",
+                about=(account_id,),
+                done_action=f"customer_notified:{account_id}",
                 detail={"reason": notice.reason},
             )
 
@@ -294,20 +316,20 @@ class LegalProcessActivities:
         if not to_address:
             return
         subject_digest = hashlib.sha256(notice.subject.encode()).hexdigest()[:16]
-        done = f"agency_notified:{subject_digest}"
-        if await self.register.audit.has_event(notice.request_id, done):
-            return
-        await asyncio.to_thread(
-            send_notice,
+        await send_mail_once(
+            self.register,
             self.settings,
-            to_address=to_address,
-            text=messages.MailText(subject=notice.subject, body=notice.body),
-            message_id=agency_notice_message_id(notice.request_id, subject_digest),
-        )
-        await self.register.audit.record(
+            compose(
+                self.settings,
+                to_address=to_address,
+                subject=notice.subject,
+                message_id=agency_notice_message_id(notice.request_id, subject_digest),
+                body=notice.body,
+            ),
             request_id=notice.request_id,
-            actor="writ",
-            action=done,
+            purpose="agency-notice",
+            about=(subject_digest,),
+            done_action=f"agency_notified:{subject_digest}",
             detail={"subject": notice.subject},
         )
 
