@@ -61,7 +61,7 @@ from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
-from services.register.transparency import record_status_facts
+from services.register.transparency import record_produced_accounts
 
 log = structlog.get_logger(__name__)
 
@@ -77,9 +77,10 @@ class LegalProcessActivities:
 
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
+        # Transparency report facts follow every change in its transaction; the produced
+        # accounts (read from S3) after it (§10).
         await self.register.legal_processes.apply_status_change(change)
-        # Transparency report facts (and produced accounts) follow every change (§10).
-        await record_status_facts(
+        await record_produced_accounts(
             self.register.engine,
             change,
             s3=self.s3,
