@@ -14,7 +14,7 @@ import sys
 def _cmd_api(args: argparse.Namespace) -> int:
     from services.intake.server import serve
 
-    serve()
+    serve(workers=args.workers)
     return 0
 
 
@@ -151,7 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_up_command(sub)
 
-    sub.add_parser("api", help="run the intake API server").set_defaults(func=_cmd_api)
+    api = sub.add_parser("api", help="run the intake API server")
+    api.add_argument(
+        "--workers",
+        type=int,
+        help="API processes behind the one port (default: $WRIT_API_WORKERS, else 1; "
+        "0: one per CPU core)",
+    )
+    api.set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the Temporal workflow worker").set_defaults(func=_cmd_worker)
     sub.add_parser("migrate", help="apply case-register migrations").set_defaults(func=_cmd_migrate)
 

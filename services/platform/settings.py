@@ -65,6 +65,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Scaling on one machine (docs/scaling.md): API processes ``writ api`` runs behind its
+    # one port (uvicorn's workers; 0: one per CPU core), and ``writ worker`` processes
+    # ``writ up`` runs, each with its activity slots and its thread pool for the blocking
+    # calls (boto3, DuckDB, PDF rendering) that never run on the event loop.
+    api_workers: int = 1
+    worker_processes: int = 1
+    worker_activity_slots: int = 32
+    worker_activity_threads: int = 16
     public_base_url: str = ""
 
     jwt_issuer: str = "writ-local"

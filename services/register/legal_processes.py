@@ -18,6 +18,7 @@ from contracts.workflow import StatusChange
 from services.register import audit
 from services.register.engine import as_utc, transaction, utcnow
 from services.register.tables import audit_events, legal_processes, process_targets
+from services.register.transparency import write_facts
 
 
 class LegalProcessRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -143,8 +144,9 @@ class LegalProcesses:
             return {(r.kind, r.value) for r in rows}
 
     async def insert(self, record: LegalProcessRecord, actor: str) -> None:
-        """Record a request taken in, its targets (``record.process.targets``) and the
-        ``received`` audit event, together or not at all."""
+        """Record a request taken in, its targets (``record.process.targets``), the
+        ``received`` audit event and its transparency facts (§10), together or not at all:
+        one transaction, one commit per submission."""
         row = _row(record)
 
         async def write(conn: AsyncConnection) -> None:
@@ -164,6 +166,7 @@ class LegalProcesses:
                     "duplicate_of": record.duplicate_of,
                 },
             )
+            await conn.run_sync(write_facts, [record.id])
 
         await transaction(self.engine, write)
 
@@ -243,13 +246,16 @@ class LegalProcesses:
         async with self.engine.connect() as conn:
             return {(r[0], r[1], bool(r[2])): int(r[3]) for r in await conn.execute(query)}
 
-    async def apply_status_change(self, change: StatusChange) -> None:
-        """Idempotent: re-applying the same change (an activity retry) writes no second event."""
+    async def apply_status_change(self, change: StatusChange) -> str:
+        """Idempotent: re-applying the same change (an activity retry) writes no second event.
+        The request's transparency facts (§10) are refreshed in the same transaction.
+        Returns the request's process type (for the worker's metrics)."""
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: AsyncConnection) -> str:
             current = (
                 await conn.execute(
                     sa.select(
+                        legal_processes.c.process_type,
                         legal_processes.c.status,
                         legal_processes.c.escalated,
                         legal_processes.c.overdue,
@@ -275,8 +281,6 @@ class LegalProcesses:
                 and (change.outcome is None or current.outcome == change.outcome.value)
                 and change.determination is None
             )
-            if unchanged and not change.event:
-                return
             if not unchanged:
                 await conn.execute(
                     legal_processes.update()
@@ -301,8 +305,11 @@ class LegalProcesses:
                     action=change.event,
                     detail=dict(change.event_detail),
                 )
+            # Also when nothing changed: a retry may follow a crash before the facts.
+            await conn.run_sync(write_facts, [change.request_id])
+            return current.process_type
 
-        await transaction(self.engine, write)
+        return await transaction(self.engine, write)
 
     async def set_production(self, request_id: str, key: str, actor: str) -> None:
         async def write(conn: AsyncConnection) -> None:

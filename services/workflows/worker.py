@@ -55,7 +55,9 @@ def build_worker(
         + retention.all()
         + billing_activities(settings, register, client),
         activity_executor=executor,
-        max_concurrent_activities=16,
+        # Async activities (the register writes) wait on I/O and need only a slot; the
+        # blocking ones (boto3, DuckDB, PDF) also take one of the executor's threads.
+        max_concurrent_activities=settings.worker_activity_slots,
     )
 
 
@@ -69,7 +71,9 @@ async def run_worker(settings: Settings | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=settings.worker_activity_threads
+    ) as executor:
         worker = build_worker(client, settings, register, executor=executor)
         log.info("worker started", task_queue=settings.task_queue)
         async with worker:

@@ -64,7 +64,7 @@ from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
 from services.register.outbox import outbox_key
-from services.register.transparency import record_status_facts
+from services.register.transparency import record_produced_accounts
 
 log = structlog.get_logger(__name__)
 
@@ -80,12 +80,11 @@ class LegalProcessActivities:
 
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
-        await self.register.legal_processes.apply_status_change(change)
-        record = await self.register.legal_processes.get(change.request_id)
-        if record is not None:
-            metrics.request_status_changed(record.process.process_type.value, change.status.value)
-        # Transparency report facts (and produced accounts) follow every change (§10).
-        await record_status_facts(
+        # Transparency report facts follow every change in its transaction; the produced
+        # accounts (read from S3) after it (§10).
+        process_type = await self.register.legal_processes.apply_status_change(change)
+        metrics.request_status_changed(process_type, change.status.value)
+        await record_produced_accounts(
             self.register.engine,
             change,
             s3=self.s3,
