@@ -22,6 +22,7 @@ from contracts.enums import (
     RejectionReason,
     Status,
 )
+from contracts.legal_process import Period
 from contracts.submission import NO_NUL, Email, Jurisdiction, Note, ShortText
 from contracts.workflow import Deadlines
 
@@ -129,6 +130,10 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
             max_length=4000, pattern=NO_NUL, description="ask_agency: the question for the agency"
         ),
     ] = ""
+    period: Annotated[
+        Period | None,
+        Meta(description="Approve: narrow to this date range, inside the one allowed"),
+    ] = None
     # Billing hook (docs/billing.md): reviewer time, billed per started quarter hour.
     minutes: Annotated[
         int, Meta(ge=0, le=1440, description="Minutes the reviewer spent on this decision")

@@ -19,7 +19,7 @@ from contracts.enums import (
     RejectionReason,
     Status,
 )
-from contracts.legal_process import LegalProcess
+from contracts.legal_process import LegalProcess, Period
 
 
 class LegalProcessInput(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,6 +38,7 @@ class ReviewDecision(msgspec.Struct, frozen=True, kw_only=True):
     categories: list[DataCategory] | None = None
     targets: list[str] | None = None  # normalised target values kept from the determination
     question: str = ""  # for ask_agency
+    period: Period | None = None  # approve: a narrower date range (added later: default None)
 
 
 class DecisionReceipt(msgspec.Struct, frozen=True, kw_only=True):

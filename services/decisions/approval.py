@@ -9,6 +9,7 @@ must approve it, and how each approval narrows what is disclosed.
 - four eyes: one person cannot give two of the approvals a request needs;
 - an approval may narrow the categories the law allows, never widen them;
 - approved targets must be among the targets the determination allowed;
+- an approved date range lies inside the one allowed, start before end;
 - a rejection names its reason; a question to the agency is a question.
 
 ``approve`` applies an accepted approval: the approver is counted, and the categories and
@@ -28,6 +29,7 @@ from contracts.enums import (
     Role,
     Status,
 )
+from contracts.legal_process import Period
 from contracts.workflow import ReviewDecision
 
 AUTO_APPROVER = "policy:auto-approval"
@@ -41,6 +43,8 @@ class Approval(msgspec.Struct, frozen=True, kw_only=True):
     categories: list[DataCategory] = []
     # None: every target the determination allowed; else the normalised values kept.
     targets: list[str] | None = None
+    # None: the period allowed; else the narrower date range the approvers kept.
+    period: Period | None = None
 
 
 def auto_approval(determination: Determination) -> Approval:
@@ -65,9 +69,21 @@ def approve(approval: Approval, decision: ReviewDecision, determination: Determi
     targets = approval.targets
     if decision.targets is not None:
         targets = [t for t in decision.targets if approval.targets is None or t in approval.targets]
+    period = approval.period
+    if decision.period is not None:
+        period = _intersection(period, decision.period)
     return Approval(
-        approvers=[*approval.approvers, decision.reviewer], categories=categories, targets=targets
+        approvers=[*approval.approvers, decision.reviewer],
+        categories=categories,
+        targets=targets,
+        period=period,
     )
+
+
+def _intersection(kept: Period | None, asked: Period) -> Period:
+    if kept is None:
+        return asked
+    return Period(start=max(kept.start, asked.start), end=min(kept.end, asked.end))
 
 
 def decision_refusal(
@@ -78,15 +94,19 @@ def decision_refusal(
     determination: Determination,
     approval: Approval,
     legal_required: bool,
+    period_allowed: Period | None = None,
 ) -> str | None:
-    """Why ``decision`` cannot be accepted now (the message the reviewer sees), or None."""
+    """Why ``decision`` cannot be accepted now (the message the reviewer sees), or None.
+    ``period_allowed`` is the date range collection would read (``approved_scope``)."""
     if status is not Status.IN_REVIEW or awaiting is not Awaiting.REVIEW:
         return f"no decision is awaited: the request is {status.value}"
     roles = set(decision.reviewer_roles)
     if not roles & DECIDING_ROLES:
         return "only reviewers and legal may decide"
     if decision.action is DecisionAction.APPROVE:
-        return _approval_refusal(decision, roles, determination, approval, legal_required)
+        return _approval_refusal(
+            decision, roles, determination, approval, legal_required
+        ) or _period_refusal(decision.period, period_allowed)
     if decision.action is DecisionAction.REJECT and decision.reason_code is None:
         return "a rejection needs a reason_code"
     if decision.action is DecisionAction.ASK_AGENCY and not decision.question.strip():
@@ -114,4 +134,15 @@ def _approval_refusal(
         unknown = set(decision.targets) - known
         if unknown:
             return f"{len(unknown)} target(s) are not among the allowed targets"
+    return None
+
+
+def _period_refusal(asked: Period | None, allowed: Period | None) -> str | None:
+    if asked is None:
+        return None
+    if asked.end < asked.start:
+        return "the approved date range ends before it starts"
+    if allowed is None or asked.start < allowed.start or asked.end > allowed.end:
+        limits = f"{allowed.start} to {allowed.end}" if allowed else "none"
+        return f"approval cannot widen the date range allowed ({limits})"
     return None

@@ -58,7 +58,7 @@ def collection_request(
         request_id=process.request_id,
         targets=approved_targets(process, determination, approval.targets),
         categories=list(approval.categories),
-        period=request_period(process, determination),
+        period=approval.period or request_period(process, determination),
         target_entities=target_entities(determination),
     )
 

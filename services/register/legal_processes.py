@@ -199,8 +199,22 @@ class LegalProcesses:
         after: tuple[dt.datetime, str] | None = None,
         limit: int = 50,
         queue_order: bool = False,
+        queue_after: QueuePosition | None = None,
+        case_number: str | None = None,
+        search: str | None = None,
     ) -> list[LegalProcessRecord]:
         query = sa.select(legal_processes)
+        if search is not None:
+            # The queue's search box: a request id, a case number or an agency id.
+            query = query.where(
+                sa.or_(
+                    legal_processes.c.id == search,
+                    legal_processes.c.case_number == search,
+                    legal_processes.c.agency_id == search,
+                )
+            )
+        if case_number is not None:
+            query = query.where(legal_processes.c.case_number == case_number)
         if agency_id is not None:
             query = query.where(legal_processes.c.agency_id == agency_id)
         if statuses:
@@ -212,6 +226,8 @@ class LegalProcesses:
         if overdue is not None:
             query = query.where(legal_processes.c.overdue == overdue)
         if queue_order:
+            if queue_after is not None:
+                query = query.where(_after_in_queue(queue_after))
             # Emergencies first, then the nearest return date, then the oldest.
             query = query.order_by(
                 legal_processes.c.emergency.desc(),
@@ -232,6 +248,18 @@ class LegalProcesses:
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query.limit(limit))).mappings().all()
         return [_record(r) for r in rows]
+
+    async def count_open(self, statuses: Iterable[Status]) -> dict[str, int]:
+        """Status → number of requests, for the statuses asked (the queue's counts)."""
+        values = [Status(s).value for s in statuses]
+        query = (
+            sa.select(legal_processes.c.status, sa.func.count())
+            .where(legal_processes.c.status.in_(values))
+            .group_by(legal_processes.c.status)
+        )
+        async with self.engine.connect() as conn:
+            found = {r[0]: int(r[1]) for r in await conn.execute(query)}
+        return {v: found.get(v, 0) for v in values}
 
     async def count_by_status(self) -> dict[tuple[str, str, bool], int]:
         """(status, process type, overdue) → number of requests: the queue's shape for metrics."""
@@ -343,3 +371,33 @@ async def _has_event(conn: AsyncConnection, request_id: str, action: str) -> boo
         .limit(1)
     )
     return found is not None
+
+
+class QueuePosition(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a page of the review queue ended: the last row's sort key (keyset paging)."""
+
+    emergency: bool
+    return_date: dt.date | None
+    received_at: dt.datetime
+    id: str
+
+
+def _after_in_queue(position: QueuePosition) -> sa.ColumnElement[bool]:
+    """Rows after ``position`` in the queue order (emergencies, return date with none
+    last, received, id): every row is on exactly one page, whatever joins or leaves."""
+    lp = legal_processes.c
+    tail = sa.or_(
+        lp.received_at > position.received_at,
+        sa.and_(lp.received_at == position.received_at, lp.id > position.id),
+    )
+    if position.return_date is None:
+        within = sa.and_(lp.return_date.is_(None), tail)
+    else:
+        within = sa.or_(
+            lp.return_date.is_(None),
+            lp.return_date > position.return_date,
+            sa.and_(lp.return_date == position.return_date, tail),
+        )
+    if position.emergency:
+        return sa.or_(lp.emergency.is_(False), sa.and_(lp.emergency.is_(True), within))
+    return sa.and_(lp.emergency.is_(False), within)

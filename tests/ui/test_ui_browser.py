@@ -58,7 +58,7 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
                 await asyncio.sleep(0.2)
             assert "closed" in status and "partially_produced" in status
             trail = await page.text_content("section[aria-labelledby=audit]")
-            assert "status:approved" in trail and "alice" in trail
+            assert "Status → approved" in trail and "alice" in trail
             await page.screenshot(path=str(tmp_path / "request-closed.png"), full_page=True)
             await page.goto(f"{served}/ui/")
             await page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)

@@ -15,6 +15,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from contracts.determination import Flag
 from contracts.enums import (
     Awaiting,
     DataCategory,
@@ -25,7 +26,7 @@ from contracts.enums import (
     RejectionReason,
     Status,
 )
-from contracts.legal_process import Emergency, NdoTerm
+from contracts.legal_process import Emergency, NdoTerm, Period
 from contracts.workflow import (
     AgencyResponse,
     CallbackVerification,
@@ -498,3 +499,55 @@ async def test_an_extension_accepted_while_preserved_is_recorded_after_it(tempor
         await wait_for(handle, lambda s: s.status is Status.EXTENDED)
         assert recorder.status_names()[-2:] == ["preserved", "extended"]
         await handle.terminate("test over")
+
+
+async def test_call_back_answers_with_the_status_after_it_and_clears_its_flag(
+    temporal_env, task_queue, carrier
+):
+    """Issue 14: /callback answered "verifying" (the status before it), and the machine
+    still said callback_unverified — "call the agency back" — after the call-back."""
+    process = received_process(
+        await now_of(temporal_env),
+        ProcessType.EMERGENCY_REQUEST,
+        BSI,
+        issuer_kind=IssuerKind.LOCAL,
+        emergency=Emergency(nature_of_danger="kidnapping in progress"),
+        return_in_days=None,
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    await wait_for(handle, lambda s: s.status is Status.VERIFYING)
+    receipt = await handle.execute_update(
+        LegalProcessWorkflow.record_callback,
+        CallbackVerification(verified_by="alice", number_called="+19195550199"),
+    )
+    assert receipt.status is Status.IN_REVIEW
+    state = await handle.query(LegalProcessWorkflow.state)
+    assert Flag.CALLBACK_UNVERIFIED not in state.determination.flags
+    assert "callback_required" not in {r.code for r in state.determination.reasons}
+    receipt = await handle.execute_update(
+        LegalProcessWorkflow.withdraw, Withdrawal(requested_by="officer", reason="found safe")
+    )
+    assert receipt.status is Status.WITHDRAWN  # the status after the withdrawal, not before
+    assert (await handle.result()).status is Status.WITHDRAWN
+
+
+async def test_an_approval_narrows_the_date_range_and_never_widens_it(
+    temporal_env, task_queue, carrier
+):
+    process = received_process(
+        await now_of(temporal_env), ProcessType.COURT_ORDER_2703D, BSI, return_in_days=30
+    )
+    handle = await start(temporal_env.client, task_queue, process)
+    state = await wait_for(handle, awaiting_review)
+    allowed = state.determination.period
+    wider = Period(start=allowed.start - dt.timedelta(days=1), end=allowed.end)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice", period=wider))
+    assert "cannot widen the date range" in str(refused.value.cause)
+    inverted = Period(start=allowed.end, end=allowed.start)
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(LegalProcessWorkflow.decide, approve("alice", period=inverted))
+    narrower = Period(start=allowed.start + dt.timedelta(days=30), end=allowed.end)
+    await handle.execute_update(LegalProcessWorkflow.decide, approve("alice", period=narrower))
+    await handle.result()
+    assert carrier.collections[0].period == narrower

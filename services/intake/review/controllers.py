@@ -20,7 +20,6 @@ from contracts.api import (
     VerificationIn,
 )
 from contracts.enums import ProcessType, Status
-from contracts.workflow import CallbackVerification, RequesterVerification
 from services.intake.auth.guards import auditors, case_readers, principal_of, reviewers
 from services.intake.billing.review_time import record_review_time
 from services.intake.deps import dependencies
@@ -104,16 +103,25 @@ class ReviewController(Controller):
         process_type: ProcessType | None = None,
         emergency: bool | None = None,
         overdue: bool | None = None,
+        agency_id: Annotated[str | None, Parameter(max_length=100)] = None,
+        case_number: Annotated[str | None, Parameter(max_length=200)] = None,
+        cursor: Annotated[
+            str | None,
+            Parameter(max_length=1000, description="The previous page's next_cursor"),
+        ] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
     ) -> LegalProcessPage:
-        items = await review_service.queue(
+        page = await review_service.queue(
             status=status,
             process_type=process_type,
             emergency=emergency,
             overdue=overdue,
+            agency_id=agency_id,
+            case_number=case_number,
+            cursor=cursor,
             limit=limit,
         )
-        return LegalProcessPage(items=items)
+        return LegalProcessPage(items=page.items, next_cursor=page.next_cursor)
 
     @post(
         "/legal-processes/{request_id:str}/decisions",
@@ -135,6 +143,7 @@ class ReviewController(Controller):
         receipt = await workflow_updates.send(
             principal, request_id, LegalProcessWorkflow.decide, decision
         )
+        await review_service.record_decision(request_id, principal, data, receipt)
         if (
             data.minutes
         ):  # reviewer time, summed into the invoice (services/billing/charge_facts.py)
@@ -154,16 +163,12 @@ class ReviewController(Controller):
         self,
         request: Request,
         workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
         request_id: RequestId,
         data: VerificationIn,
     ) -> DecisionOut:
         principal = principal_of(request)
-        verification = RequesterVerification(
-            verified_by=principal.subject, verified=data.verified, note=data.note
-        )
-        return await workflow_updates.send(
-            principal, request_id, LegalProcessWorkflow.verify_requester, verification
-        )
+        return await review_service.verify(workflow_updates, principal, request_id, data)
 
     @post(
         "/legal-processes/{request_id:str}/callback",
@@ -176,16 +181,12 @@ class ReviewController(Controller):
         self,
         request: Request,
         workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
         request_id: RequestId,
         data: CallbackIn,
     ) -> DecisionOut:
         principal = principal_of(request)
-        callback = CallbackVerification(
-            verified_by=principal.subject, number_called=data.number_called, note=data.note
-        )
-        return await workflow_updates.send(
-            principal, request_id, LegalProcessWorkflow.record_callback, callback
-        )
+        return await review_service.callback(workflow_updates, principal, request_id, data)
 
     @get(
         "/legal-processes/{request_id:str}/audit",

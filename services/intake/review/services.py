@@ -4,14 +4,30 @@ disclosure log."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 
-from contracts.api import AuditEventView, DecisionIn, DisclosureView, LegalProcessView
-from contracts.enums import ProcessType, Status
-from contracts.workflow import ReviewDecision
+import msgspec
+
+from contracts.api import (
+    AuditEventView,
+    CallbackIn,
+    DecisionIn,
+    DecisionOut,
+    DisclosureView,
+    LegalProcessView,
+    VerificationIn,
+)
+from contracts.enums import DecisionAction, ProcessType, Status
+from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
 from services.intake.auth.tokens import Principal
+from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.legal_processes.views import to_view
+from services.intake.problems import Problem
 from services.register.case_register import Register
+from services.register.legal_processes import LegalProcessRecord, QueuePosition
+from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 # What the queue shows unless a status is asked for: requests waiting for people.
 OPEN_STATUSES = [Status.RECEIVED, Status.VERIFYING, Status.IN_REVIEW, Status.AWAITING_AGENCY]
@@ -19,7 +35,16 @@ OPEN_STATUSES = [Status.RECEIVED, Status.VERIFYING, Status.IN_REVIEW, Status.AWA
 
 def review_decision(principal: Principal, data: DecisionIn) -> ReviewDecision:
     """The decision the workflow's ``decide`` update receives, with the reviewer's identity
-    and roles from the token (never from the body)."""
+    and roles from the token (never from the body). A rejection without its reason code is
+    a 422 naming the field (there is no default reason)."""
+    if data.action is DecisionAction.REJECT and data.reason_code is None:
+        raise Problem(
+            422,
+            "invalid-field",
+            "A field is invalid",
+            "reason_code: a rejection needs its reason code",
+            field="reason_code",
+        )
     return ReviewDecision(
         action=data.action,
         reviewer=principal.subject,
@@ -29,7 +54,69 @@ def review_decision(principal: Principal, data: DecisionIn) -> ReviewDecision:
         categories=data.categories,
         targets=data.targets,
         question=data.question,
+        period=data.period,
     )
+
+
+def encode_cursor(record: LegalProcessRecord) -> str:
+    position = QueuePosition(
+        emergency=record.emergency,
+        return_date=record.return_date,
+        received_at=record.received_at,
+        id=record.id,
+    )
+    return base64.urlsafe_b64encode(msgspec.json.encode(position)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> QueuePosition:
+    """The position a ``next_cursor`` names; anything else is a 400 naming ``cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        position = msgspec.json.decode(raw, type=QueuePosition)
+    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        raise Problem(
+            400,
+            "invalid-field",
+            "A query parameter is invalid",
+            "cursor: not a cursor this queue returned",
+            field="cursor",
+        ) from exc
+    if position.received_at.tzinfo is None:
+        position = msgspec.structs.replace(
+            position, received_at=position.received_at.replace(tzinfo=dt.UTC)
+        )
+    return position
+
+
+def _roles(principal: Principal) -> str:
+    return ",".join(sorted(r.value for r in principal.roles))
+
+
+class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
+    items: list[LegalProcessView]
+    next_cursor: str | None = None
+    records: list[LegalProcessRecord] = []  # the rows behind ``items``, for the UI
+
+
+def decision_audit_detail(principal: Principal, data: DecisionIn) -> dict[str, object]:
+    """What a decision's own audit entry records: the person, their roles, and everything
+    they typed (the note, the reason code, the question for the agency, a narrowing)."""
+    detail: dict[str, object] = {
+        "reviewer": principal.subject,
+        "roles": _roles(principal),
+        "note": data.note,
+    }
+    if data.reason_code is not None:
+        detail["reason_code"] = data.reason_code.value
+    if data.question:
+        detail["question"] = data.question
+    if data.categories is not None:
+        detail["categories"] = ",".join(c.value for c in data.categories)
+    if data.targets is not None:
+        detail["targets"] = len(data.targets)
+    if data.period is not None:
+        detail["period"] = f"{data.period.start} to {data.period.end}"
+    return detail
 
 
 class ReviewService:
@@ -43,18 +130,108 @@ class ReviewService:
         process_type: ProcessType | None = None,
         emergency: bool | None = None,
         overdue: bool | None = None,
+        agency_id: str | None = None,
+        case_number: str | None = None,
+        search: str | None = None,
+        cursor: str | None = None,
         limit: int = 50,
-    ) -> list[LegalProcessView]:
-        """Requests awaiting people: emergencies first, then the nearest return date."""
+    ) -> QueuePage:
+        """Requests awaiting people: emergencies first, then the nearest return date; one
+        page, and the cursor of the next when there is more (keyset paging)."""
         records = await self.register.legal_processes.list(
             statuses=[status] if status else OPEN_STATUSES,
             process_type=process_type,
             emergency=emergency,
             overdue=overdue,
-            limit=limit,
+            agency_id=agency_id,
+            case_number=case_number,
+            search=search,
+            limit=limit + 1,
             queue_order=True,
+            queue_after=decode_cursor(cursor) if cursor else None,
         )
-        return [to_view(r) for r in records]
+        more = len(records) > limit
+        records = records[:limit]
+        return QueuePage(
+            items=[to_view(r) for r in records],
+            next_cursor=encode_cursor(records[-1]) if more else None,
+            records=records,
+        )
+
+    async def record_decision(
+        self, request_id: str, principal: Principal, data: DecisionIn, receipt: DecisionOut
+    ) -> None:
+        detail = decision_audit_detail(principal, data)
+        detail["status_after"] = receipt.status.value
+        if data.action is DecisionAction.APPROVE:
+            detail["approvals"] = ",".join(receipt.approvals)
+            detail["approvals_required"] = receipt.approvals_required
+        await self.record_staff_action(
+            request_id, principal, f"decision:{data.action.value}", detail
+        )
+
+    async def verify(
+        self, updates: WorkflowUpdates, principal: Principal, request_id: str, data: VerificationIn
+    ) -> DecisionOut:
+        """Confirm or refuse the requester; audited with who, the verdict and the note."""
+        receipt = await updates.send(
+            principal,
+            request_id,
+            LegalProcessWorkflow.verify_requester,
+            RequesterVerification(
+                verified_by=principal.subject, verified=data.verified, note=data.note
+            ),
+        )
+        await self.record_staff_action(
+            request_id,
+            principal,
+            "requester_verified" if data.verified else "requester_refused",
+            {
+                "by": principal.subject,
+                "roles": _roles(principal),
+                "note": data.note,
+                "status_after": receipt.status.value,
+            },
+        )
+        return receipt
+
+    async def callback(
+        self, updates: WorkflowUpdates, principal: Principal, request_id: str, data: CallbackIn
+    ) -> DecisionOut:
+        """Record the call-back to the agency; audited with who, the number and the note."""
+        receipt = await updates.send(
+            principal,
+            request_id,
+            LegalProcessWorkflow.record_callback,
+            CallbackVerification(
+                verified_by=principal.subject, number_called=data.number_called, note=data.note
+            ),
+        )
+        await self.record_staff_action(
+            request_id,
+            principal,
+            "callback_recorded",
+            {
+                "by": principal.subject,
+                "roles": _roles(principal),
+                "number_called": data.number_called,
+                "note": data.note,
+                "status_after": receipt.status.value,
+            },
+        )
+        return receipt
+
+    async def open_counts(self) -> dict[str, int]:
+        return await self.register.legal_processes.count_open(OPEN_STATUSES)
+
+    async def record_staff_action(
+        self, request_id: str, principal: Principal, action: str, detail: dict[str, object]
+    ) -> None:
+        """An audit entry for what a person did, with what they typed. Written here, not by
+        the workflow: its events carry no free text (``contracts.workflow.StatusChange``)."""
+        await self.register.audit.record(
+            request_id=request_id, actor=principal.subject, action=action, detail=detail
+        )
 
     async def audit_trail(self, request_id: str) -> list[AuditEventView]:
         return [

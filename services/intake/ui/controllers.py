@@ -1,16 +1,23 @@
-"""The review UI (docs/architecture.md §4): the queue, one request with its determination and
-audit trail, and decision forms. Server-rendered, no JavaScript; it calls the same services
-as the staff API (the queue, ``review_decision``, ``WorkflowUpdates``), so the workflow's
-rules apply unchanged."""
+"""The review UI (docs/architecture.md §4, docs/review.md): the queue, one request with its
+submission, determination, production and timeline, and the forms that move it (verify,
+call-back, approve with narrowing, reject, ask, escalate). Server-rendered; every page works
+without script (``ui.js``, served from here, adds the countdown, keys and kept drafts). It
+calls the same services as the staff API (``ReviewService``, ``review_decision``,
+``WorkflowUpdates``), so the workflow's rules apply unchanged."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 import msgspec
+from botocore.exceptions import ClientError
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException, PermissionDeniedException
@@ -18,9 +25,12 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from contracts.api import DecisionIn
-from contracts.enums import DecisionAction, ProcessType, RejectionReason, Status
+from contracts.api import CallbackIn, DecisionIn, VerificationIn
+from contracts.enums import DataCategory, DecisionAction, ProcessType, RejectionReason, Status
 from contracts.legal_process import is_request_id
+from contracts.workflow import Timing
+from services.decisions.policy import load_policy, timing
+from services.decisions.safeguards import callback_outstanding, unverified_facts
 from services.intake.auth.tokens import InvalidToken, Principal
 from services.intake.deps import dependencies
 from services.intake.legal_processes.access import CaseAccess
@@ -31,6 +41,8 @@ from services.intake.legal_processes.views import determination_of, to_view
 from services.intake.problems import Problem, msgspec_field
 from services.intake.review.services import OPEN_STATUSES, ReviewService, review_decision
 from services.intake.ui import session
+from services.intake.ui.timeline import timeline
+from services.intake.ui.urgency import urgency
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 TEMPLATES = jinja2.Environment(
@@ -38,15 +50,22 @@ TEMPLATES = jinja2.Environment(
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-QUEUE_LIMIT = 200
+QUEUE_PAGE = 25
 HTML = "text/html; charset=utf-8"
+CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# The request page alone embeds the submitted PDF, from this app only.
+REQUEST_PAGE_CSP = CSP + "; frame-src 'self'; object-src 'self'"
+# The PDF itself: nothing runs in it, and only this app's request page may frame it.
+DOCUMENT_CSP = "default-src 'none'; frame-ancestors 'self'; sandbox"
 DECISION_LABELS = {
     DecisionAction.APPROVE: "approved",
     DecisionAction.REJECT: "rejected",
@@ -62,6 +81,7 @@ def render(
     principal: Principal | None = None,
     status_code: int = 200,
     cookies: list[Cookie] | None = None,
+    csp: str = CSP,
     **context: Any,
 ) -> Response[str]:
     token, new_cookie = session.csrf_token(request)
@@ -72,20 +92,33 @@ def render(
     if flash is not None:
         out_cookies.append(session.expired(request, session.FLASH_COOKIE))
     html = TEMPLATES.get_template(template).render(
-        principal=principal, csrf_token=token, csrf_field=session.CSRF_FIELD, flash=flash, **context
+        principal=principal,
+        csrf_token=token,
+        csrf_field=session.CSRF_FIELD,
+        flash=flash,
+        session_expires=session.expires_at(request) if principal else None,
+        request_path=request.url.path,
+        **context,
     )
     return Response(
         html,
         status_code=status_code,
         media_type=HTML,
         cookies=out_cookies,
-        headers=SECURITY_HEADERS,
+        headers=SECURITY_HEADERS | {"Content-Security-Policy": csp},
     )
 
 
-def _login_redirect(request: Request, _: Exception) -> Response:
+def _login_redirect(request: Request, exc: Exception) -> Response:
+    """To the sign-in form, remembering the page to come back to (a form's POST comes back
+    to its page: the text typed into it is kept by ``ui.js``)."""
+    reason = "expired" if request.cookies.get(session.SESSION_COOKIE) else ""
+    back = session.return_path(request)
+    query = {"next": back} if back != "/ui/" else {}
+    if reason:
+        query["reason"] = reason
     return Redirect(
-        "/ui/login",
+        f"/ui/login?{urlencode(query)}" if query else "/ui/login",
         status_code=HTTP_303_SEE_OTHER,
         cookies=[session.expired(request, session.SESSION_COOKIE)],
     )
@@ -108,6 +141,10 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
 
 def _stylesheet() -> str:
     return (Path(__file__).parent / "templates" / "ui.css").read_text()
+
+
+def _script() -> str:
+    return (Path(__file__).parent / "templates" / "ui.js").read_text()
 
 
 def _option(value: str | None, enum: type, name: str) -> Any:
@@ -141,19 +178,59 @@ def _request_id(request_id: str) -> str:
     return request_id
 
 
-def _decision_from_form(form: Any) -> DecisionIn:
-    fields: dict[str, Any] = {"action": form.get("action") or ""}
-    for name in ("reason_code", "note", "question"):
-        value = form.get(name)
-        if isinstance(value, str) and value.strip():
-            fields[name] = value.strip()
+def _text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _many(form: Any, name: str) -> list[str]:
+    getall = getattr(form, "getall", None)
+    values = getall(name, []) if getall else [form.get(name)]
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
+def _convert(fields: dict[str, Any], into: type) -> Any:
     try:
-        return msgspec.convert(fields, DecisionIn)
+        return msgspec.convert(fields, into)
     except msgspec.ValidationError as exc:
         field, message = msgspec_field(exc, root="form")
         raise Problem(
             422, "invalid-field", "A field is invalid", f"{field}: {message}", field=field
         ) from exc
+
+
+def _decision_from_form(form: Any) -> DecisionIn:
+    fields: dict[str, Any] = {"action": form.get("action") or ""}
+    for name in ("reason_code", "note", "question"):
+        if _text(form, name):
+            fields[name] = _text(form, name)
+    if fields["action"] == DecisionAction.APPROVE.value and _text(form, "narrow") == "yes":
+        # The approve form lists what the determination allows, all ticked: what is left
+        # unticked is narrowed away. The workflow refuses anything wider.
+        fields["categories"] = _many(form, "categories")
+        if not fields["categories"]:
+            raise Problem(
+                422,
+                "invalid-field",
+                "A field is invalid",
+                "categories: keep at least one category, or reject instead",
+                field="categories",
+            )
+        if _text(form, "narrow_targets") == "yes":
+            fields["targets"] = _many(form, "targets")
+        start, end = _text(form, "period_start"), _text(form, "period_end")
+        if start or end:
+            fields["period"] = {"start": start, "end": end}
+    return _convert(fields, DecisionIn)
+
+
+@functools.cache
+def _timing(policy_file: str) -> Timing:
+    return timing(load_policy(policy_file or None))
+
+
+def _timing_of(request: Request) -> Timing:
+    return _timing(request.app.state.settings.policy_file or "")
 
 
 class ReviewUIController(Controller):
@@ -172,9 +249,25 @@ class ReviewUIController(Controller):
             _stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=300"}
         )
 
+    @get("/ui.js", media_type="text/javascript", sync_to_thread=False)
+    def script(self) -> Response[str]:
+        return Response(
+            _script(),
+            media_type="text/javascript",
+            headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
+
     @get("/login", sync_to_thread=False)
-    def login_form(self, request: Request) -> Response[str]:
-        return render("login.html", request, error="")
+    def login_form(
+        self, request: Request, next: str | None = None, reason: str | None = None
+    ) -> Response[str]:
+        notice = (
+            "Your session has ended. Sign in again to go back to the page you were on;"
+            " what you typed there is kept."
+            if reason == "expired"
+            else ""
+        )
+        return render("login.html", request, error="", notice=notice, next=session.safe_next(next))
 
     @post("/login")
     async def login(self, request: Request) -> Response:
@@ -182,15 +275,23 @@ class ReviewUIController(Controller):
         session.check_csrf(request, form)
         token = form.get("token")
         token = token.strip() if isinstance(token, str) else ""
+        back = session.safe_next(_text(form, "next"))
         try:
             if not token:
                 raise InvalidToken("paste your bearer token")
             session.staff_principal(request, token)
         except InvalidToken as exc:
-            return render("login.html", request, status_code=401, error=f"Sign-in refused: {exc}")
+            return render(
+                "login.html",
+                request,
+                status_code=401,
+                error=f"Sign-in refused: {session.explain(exc)}",
+                notice="",
+                next=back,
+            )
         # A fresh CSRF token for the new session (a pre-login token must not carry over).
         return Redirect(
-            "/ui/",
+            back,
             status_code=HTTP_303_SEE_OTHER,
             cookies=[
                 session.session_cookie(request, token),
@@ -220,26 +321,56 @@ class ReviewUIController(Controller):
         process_type: str | None = None,
         emergency: str | None = None,
         overdue: str | None = None,
-    ) -> Response[str]:
+        q: str | None = None,
+        cursor: str | None = None,
+    ) -> Response:
         principal = session.session_principal(request)
-        items = await review_service.queue(
+        search = (q or "").strip()[:200]
+        if search and is_request_id(search):
+            return Redirect(f"/ui/requests/{search}", status_code=HTTP_303_SEE_OTHER)
+        page = await review_service.queue(
             status=_option(status, Status, "status"),
             process_type=_option(process_type, ProcessType, "process_type"),
             emergency=_tristate(emergency, "emergency"),
             overdue=_tristate(overdue, "overdue"),
-            limit=QUEUE_LIMIT,
+            search=search or None,
+            cursor=cursor or None,
+            limit=QUEUE_PAGE,
         )
+        filters = {
+            "status": status or "",
+            "process_type": process_type or "",
+            "emergency": emergency or "",
+            "overdue": overdue or "",
+            "q": search,
+        }
+        now = dt.datetime.now(dt.UTC)
+        records = {r.id: r for r in page.records}
+        rows = [
+            (
+                item,
+                urgency(
+                    records[item.id].process,
+                    _timing_of(request),
+                    now,
+                    escalated=item.escalated,
+                    overdue=item.overdue,
+                ),
+            )
+            for item in page.items
+        ]
         return render(
             "queue.html",
             request,
             principal=principal,
-            items=items,
-            filters={
-                "status": status or "",
-                "process_type": process_type or "",
-                "emergency": emergency or "",
-                "overdue": overdue or "",
-            },
+            rows=rows,
+            counts=await review_service.open_counts(),
+            next_query=urlencode({**{k: v for k, v in filters.items() if v}, "cursor": c})
+            if (c := page.next_cursor)
+            else "",
+            first_page=not cursor,
+            first_query=urlencode({k: v for k, v in filters.items() if v}),
+            filters=filters,
             statuses=[s.value for s in Status],
             process_types=[t.value for t in ProcessType],
         )
@@ -259,53 +390,233 @@ class ReviewUIController(Controller):
         view = to_view(record, state)
         determination = determination_of(record, state)
         trail = await review_service.audit_trail(request_id)
+        approvals = state.approvals if state else []
+        agency = await intake_service.register.agencies.get(record.agency_id)
+        production = (
+            await _production_manifest(intake_service, record.production_key)
+            if record.production_key
+            else None
+        )
         return render(
             "request.html",
             request,
             principal=principal,
+            csp=REQUEST_PAGE_CSP,
             view=view,
+            process=record.process,
+            determination=determination,
             targets=determination.targets if determination else [],
-            approvals=state.approvals if state else [],
-            trail=trail,
+            approvals=approvals,
+            approved_categories=state.approved_categories if state else [],
+            already_approved=principal.subject in approvals,
+            timeline=timeline(trail),
+            deliveries=[e for e in timeline(trail) if _is_delivery(e.action)],
+            production=production,
+            urgency=urgency(
+                record.process,
+                _timing_of(request),
+                dt.datetime.now(dt.UTC),
+                escalated=view.escalated,
+                overdue=view.overdue,
+            ),
+            callback_number=agency.callback_number if agency else "",
             may_decide=session.may_decide(principal),
             is_open=view.status in OPEN_STATUSES,
+            verifying=view.status is Status.VERIFYING,
+            in_review=view.status is Status.IN_REVIEW,
+            needs_callback=callback_outstanding(record.process)
+            and not any(e.action == "callback_recorded" for e in trail),
+            needs_check=bool(unverified_facts(record.process.requester))
+            and not any(e.action.startswith("requester_") for e in trail),
+            unverified=unverified_facts(record.process.requester),
             reason_codes=[r.value for r in RejectionReason],
+            all_categories=[c.value for c in DataCategory],
+            answer_due_after_return=_answer_due_after_return(record.process, _timing_of(request)),
+        )
+
+    @get("/requests/{request_id:str}/document")
+    async def document(
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        intake_service: IntakeService,
+        review_service: ReviewService,
+        request_id: str,
+        download: bool = False,
+    ) -> Response[bytes]:
+        """The submitted PDF, from S3 through the app (no external viewer), inline for the
+        request page's frame or as a download; each opening is audited."""
+        principal = session.session_principal(request)
+        record = await case_access.own_request(principal, _request_id(request_id))
+        settings = intake_service.settings
+        try:
+            obj = await asyncio.to_thread(
+                intake_service.s3.get_object,
+                Bucket=settings.documents_bucket,
+                Key=record.document_key,
+            )
+            content = await asyncio.to_thread(obj["Body"].read)
+        except ClientError as exc:
+            raise Problem(404, "not-found", "Not found", "the document is not stored") from exc
+        await review_service.record_staff_action(
+            request_id,
+            principal,
+            "document_downloaded" if download else "document_viewed",
+            {
+                "by": principal.subject,
+                "roles": ",".join(sorted(r.value for r in principal.roles)),
+                "sha256": record.document_sha256,
+                "bytes": len(content),
+            },
+        )
+        disposition = "attachment" if download else "inline"
+        return Response(
+            content,
+            media_type="application/pdf",
+            headers={
+                "Content-Security-Policy": DOCUMENT_CSP,
+                "Content-Disposition": f'{disposition}; filename="{request_id}.pdf"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+                "Referrer-Policy": "no-referrer",
+            },
         )
 
     @post("/requests/{request_id:str}/decisions")
     async def decide(
-        self, request: Request, workflow_updates: WorkflowUpdates, request_id: str
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
+        request_id: str,
     ) -> Response:
-        principal = session.session_principal(request)
-        form = await read_form_fields(request)
-        session.check_csrf(request, form)
-        if not session.may_decide(principal):
-            raise PermissionDeniedException("deciding needs the reviewer or legal role")
-        request_id = _request_id(request_id)
-        back = f"/ui/requests/{request_id}"
+        principal, form, back = await self._acting(request, request_id)
         try:
             data = _decision_from_form(form)
+            decision = review_decision(principal, data)
             receipt = await workflow_updates.send(
-                principal, request_id, LegalProcessWorkflow.decide, review_decision(principal, data)
+                principal, request_id, LegalProcessWorkflow.decide, decision
             )
+            await review_service.record_decision(request_id, principal, data, receipt)
         except Problem as exc:
-            if exc.status_code == 404:
-                raise
-            flash = session.flash_cookie(request, "error", f"Not recorded: {exc.detail}")
-            return Redirect(back, status_code=HTTP_303_SEE_OTHER, cookies=[flash])
-        text = (
-            f"Decision recorded: {DECISION_LABELS[data.action]}. Status now {receipt.status.value}"
-        )
+            return _refused(request, exc, back)
+        label = DECISION_LABELS.get(data.action, data.action.value)
+        text = f"Decision recorded: {label}. Status now {receipt.status.value}"
         if (
             receipt.approvals_required > len(receipt.approvals)
             and data.action is DecisionAction.APPROVE
         ):
             text += f" ({len(receipt.approvals)} of {receipt.approvals_required} approvals)"
-        return Redirect(
+        return _done(request, back, text + ".")
+
+    @post("/requests/{request_id:str}/verification")
+    async def verification(
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
+        request_id: str,
+    ) -> Response:
+        principal, form, back = await self._acting(request, request_id)
+        try:
+            verdict = _text(form, "verified")
+            if verdict not in {"true", "false"}:
+                raise Problem(
+                    422,
+                    "invalid-field",
+                    "A field is invalid",
+                    "verified: choose verify or refuse",
+                    field="verified",
+                )
+            data = _convert(
+                {"verified": verdict == "true", "note": _text(form, "note")}, VerificationIn
+            )
+            receipt = await review_service.verify(workflow_updates, principal, request_id, data)
+        except Problem as exc:
+            return _refused(request, exc, back)
+        word = "verified" if data.verified else "refused"
+        return _done(request, back, f"Requester {word}. Status now {receipt.status.value}.")
+
+    @post("/requests/{request_id:str}/callback")
+    async def callback(
+        self,
+        request: Request,
+        workflow_updates: WorkflowUpdates,
+        review_service: ReviewService,
+        request_id: str,
+    ) -> Response:
+        principal, form, back = await self._acting(request, request_id)
+        try:
+            data = _convert(
+                {"number_called": _text(form, "number_called"), "note": _text(form, "note")},
+                CallbackIn,
+            )
+            receipt = await review_service.callback(workflow_updates, principal, request_id, data)
+        except Problem as exc:
+            return _refused(request, exc, back)
+        return _done(
+            request,
             back,
-            status_code=HTTP_303_SEE_OTHER,
-            cookies=[session.flash_cookie(request, "ok", text + ".")],
+            f"Call-back to {data.number_called} recorded. Status now {receipt.status.value}.",
         )
+
+    async def _acting(self, request: Request, request_id: str) -> tuple[Principal, Any, str]:
+        """The signed-in decider, the form (its CSRF token checked) and the page to return to."""
+        principal = session.session_principal(request)
+        form = await read_form_fields(request)
+        session.check_csrf(request, form)
+        if not session.may_decide(principal):
+            raise PermissionDeniedException("deciding needs the reviewer or legal role")
+        return principal, form, f"/ui/requests/{_request_id(request_id)}"
+
+
+def _refused(request: Request, exc: Problem, back: str) -> Response:
+    """A refusal (the validator's 409, a field's 422) comes back on the page, in words."""
+    if exc.status_code == 404:
+        raise exc
+    flash = session.flash_cookie(request, "error", f"Not recorded: {exc.detail}")
+    return Redirect(back, status_code=HTTP_303_SEE_OTHER, cookies=[flash])
+
+
+def _done(request: Request, back: str, text: str) -> Response:
+    return Redirect(
+        back, status_code=HTTP_303_SEE_OTHER, cookies=[session.flash_cookie(request, "ok", text)]
+    )
+
+
+DELIVERY_EVENTS = ("production_", "delivery", "mail", "webhook", "disclosure")
+
+
+def _is_delivery(action: str) -> bool:
+    return any(action.startswith(p) or p in action for p in DELIVERY_EVENTS)
+
+
+async def _production_manifest(intake_service: IntakeService, key: str) -> dict | None:
+    """The production's manifest as stored (categories, files, record counts), or None."""
+    try:
+        obj = await asyncio.to_thread(
+            intake_service.s3.get_object, Bucket=intake_service.settings.productions_bucket, Key=key
+        )
+        raw = await asyncio.to_thread(obj["Body"].read)
+        manifest = json.loads(raw)
+    except (ClientError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _answer_due_after_return(process: Any, timing_: Timing) -> str:
+    """The warning for the ask form: an answer the agency may take the full clarification
+    window for would come after the return date."""
+    if process.return_date is None:
+        return ""
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(days=timing_.clarification_timeout_days)
+    if due.date() <= process.return_date:
+        return ""
+    return (
+        f"The agency has {timing_.clarification_timeout_days} days to answer (until"
+        f" {due.date()}), after the return date {process.return_date}: the answer may come"
+        " too late to respond in time."
+    )
 
 
 async def read_form_fields(request: Request) -> Any:
@@ -319,8 +630,13 @@ def _format_time(value: dt.datetime | dt.date | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return value.isoformat()
 
 
+def _iso(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 TEMPLATES.filters["when"] = _format_time
+TEMPLATES.filters["iso"] = _iso

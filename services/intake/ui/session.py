@@ -9,10 +9,12 @@ https. Forms also carry the CSRF token, compared in constant time with its cooki
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hmac
 import secrets
 from typing import Any
 
+import jwt
 import msgspec
 from litestar import Request
 from litestar.datastructures import Cookie
@@ -124,3 +126,53 @@ def read_flash(request: Request) -> Flash | None:
         return msgspec.json.decode(base64.urlsafe_b64decode(raw.encode()), type=Flash)
     except (ValueError, msgspec.DecodeError):
         return None
+
+
+def return_path(request: Request) -> str:
+    """Where a re-sign-in should come back to: the page itself, or for a form's POST the
+    page the form is on (its path without the action's last segment)."""
+    path = request.url.path
+    if request.method != "GET":
+        path = path.rsplit("/", 1)[0] if path.count("/") > 3 else "/ui/"
+    elif request.url.query:
+        path = f"{path}?{request.url.query}"
+    return safe_next(path)
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path inside the UI (never another site, never the sign-in form itself)."""
+    if (
+        not value
+        or not value.startswith(UI_PATH + "/")
+        or value.startswith("//")
+        or "\\" in value
+        or value.startswith(UI_PATH + "/login")
+    ):
+        return UI_PATH + "/"
+    return value
+
+
+# What the identity provider's token failures mean to the person signing in.
+EXPLANATIONS = {
+    "token expired": "this token has expired; ask your identity provider for a new one",
+}
+
+
+def explain(exc: InvalidToken) -> str:
+    text = str(exc)
+    return EXPLANATIONS.get(text, text)
+
+
+def expires_at(request: Request) -> str | None:
+    """When the session's token expires (ISO 8601), for the expiry warning; the token was
+    verified before this is asked, so its claims are read without verifying them again."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    try:
+        exp = jwt.decode(token, options={"verify_signature": False}).get("exp")
+    except jwt.PyJWTError:
+        return None
+    if not isinstance(exp, int | float):
+        return None
+    return dt.datetime.fromtimestamp(exp, dt.UTC).isoformat().replace("+00:00", "Z")

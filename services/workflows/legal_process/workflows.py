@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+import msgspec
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
@@ -28,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts.collection import DeliveryRequest, PackageRequest
     from contracts.determination import Determination, Disposition
     from contracts.enums import Awaiting, DecisionAction, Outcome, ProcessType, Status
-    from contracts.legal_process import LegalProcess
+    from contracts.legal_process import Emergency, LegalProcess
     from contracts.workflow import (
         AgencyNotice,
         AgencyResponse,
@@ -47,7 +48,11 @@ with workflow.unsafe.imports_passed_through():
     )
     from services.decisions import approval as approvals
     from services.decisions import deadlines
-    from services.decisions.approved_scope import collection_request, preservation_request
+    from services.decisions.approved_scope import (
+        collection_request,
+        preservation_request,
+        request_period,
+    )
     from services.decisions.disposition import (
         Finish,
         Next,
@@ -97,6 +102,11 @@ DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
 # workflow.patched ids: each gates a change to the command sequence of running workflows.
 RELEASE_ON_WITHDRAWAL = "release-preservation-on-withdrawal"
 STATUS_IN_TURN = "run-loop-status-under-handler-lock"
+# Issue 14: the machine assesses an emergency with the call-back staff recorded (no more
+# "callback_unverified" after it), and /callback, /verification and /withdraw answer with
+# the status after the change rather than the one before it.
+ASSESS_WITH_CALLBACK = "assess-with-recorded-callback"
+RECEIPT_AFTER_CHANGE = "receipt-after-status-change"
 
 
 class Withdrawn(Exception):
@@ -123,6 +133,8 @@ class LegalProcessWorkflow:
         self._withdrawal: Withdrawal | None = None
         self._requester_verified: bool | None = None
         self._callback: CallbackVerification | None = None
+        self._needs_requester_check = False
+        self._needs_callback = False
         self._extensions_used = 0
         self._preservation_expires_at: dt.datetime | None = None
         self._clarification_due_at: dt.datetime | None = None
@@ -183,6 +195,8 @@ class LegalProcessWorkflow:
                 )
             )
             return
+        if self._callback is not None and workflow.patched(ASSESS_WITH_CALLBACK):
+            arg = LegalProcessInput(process=self._with_callback(process, self._callback))
         assessment = await workflow.execute_activity_method(
             LegalProcessActivities.assess, arg, **QUICK
         )
@@ -224,6 +238,7 @@ class LegalProcessWorkflow:
         """True when the requester is verified (at intake, or by staff while it waited)."""
         needs_check = bool(unverified_facts(process.requester))
         needs_callback = callback_outstanding(process)
+        self._needs_requester_check, self._needs_callback = needs_check, needs_callback
         if not needs_check and not needs_callback:
             return True
         # Before the status is visible, so whoever sees "verifying" also sees whose move it is.
@@ -240,6 +255,27 @@ class LegalProcessWorkflow:
         )
         self._awaiting = Awaiting.NONE
         return self._requester_verified is not False
+
+    @staticmethod
+    def _with_callback(process: LegalProcess, callback: CallbackVerification) -> LegalProcess:
+        """The process as the machine should see it once staff called the agency back."""
+        emergency = process.emergency or Emergency(nature_of_danger="")
+        return msgspec.structs.replace(
+            process,
+            emergency=msgspec.structs.replace(
+                emergency,
+                callback_verified_by=callback.verified_by,
+                callback_verified_at=workflow.now(),
+            ),
+        )
+
+    async def _status_moved_on(self, still_waiting: Callable[[], bool]) -> None:
+        """Let an update answer with the status after the run loop acted on it: wait until
+        the status leaves ``verifying`` (or the other verification is still outstanding)."""
+        if workflow.patched(RECEIPT_AFTER_CHANGE):
+            await workflow.wait_condition(
+                lambda: self._status is not Status.VERIFYING or still_waiting()
+            )
 
     async def _await_review(self, process: LegalProcess) -> None:
         self._awaiting = Awaiting.REVIEW
@@ -592,6 +628,11 @@ class LegalProcessWorkflow:
             determination=self._current_determination(),
             approval=self._approval,
             legal_required=self._legal_required,
+            period_allowed=(
+                request_period(self._process, self._determination)
+                if self._process is not None and self._determination is not None
+                else None
+            ),
         )
 
     @workflow.update
@@ -628,6 +669,11 @@ class LegalProcessWorkflow:
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> DecisionReceipt:
         self._withdrawal = withdrawal
+        if workflow.patched(RECEIPT_AFTER_CHANGE):
+            # The run loop notices a withdrawal at its next wait or step and records
+            # "withdrawn"; the answer is the status after that, not the one before.
+            before = self._status
+            await workflow.wait_condition(lambda: self._status is not before)
         return self._receipt()
 
     @withdraw.validator
@@ -659,6 +705,7 @@ class LegalProcessWorkflow:
     @workflow.update
     async def verify_requester(self, verification: RequesterVerification) -> DecisionReceipt:
         self._requester_verified = verification.verified
+        await self._status_moved_on(lambda: self._needs_callback and self._callback is None)
         return self._receipt()
 
     @verify_requester.validator
@@ -669,6 +716,9 @@ class LegalProcessWorkflow:
     @workflow.update
     async def record_callback(self, callback: CallbackVerification) -> DecisionReceipt:
         self._callback = callback
+        await self._status_moved_on(
+            lambda: self._needs_requester_check and self._requester_verified is None
+        )
         return self._receipt()
 
     @record_callback.validator
