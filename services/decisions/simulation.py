@@ -19,8 +19,13 @@ from collections.abc import Iterable
 import msgspec
 
 from contracts.determination import Determination, TargetFacts
-from contracts.enums import DataCategory
 from contracts.legal_process import LegalProcess
+from contracts.policy_simulation import (
+    DeterminationOutcome,
+    NotReplayable,
+    RequestChange,
+    SimulationReport,
+)
 from services.decisions.determine import determine
 from services.decisions.disposition import Next, after_assessment
 from services.decisions.policy import Policy
@@ -42,47 +47,6 @@ class RecordedCase(msgspec.Struct, frozen=True, kw_only=True):
     now: dt.datetime
     facts: TargetFacts = TargetFacts()
     recorded: Determination | None = None  # what the register kept, if anything
-
-
-class NotReplayable(msgspec.Struct, frozen=True, kw_only=True):
-    """A request the simulator cannot replay exactly, and why (it is never guessed at)."""
-
-    request_id: str
-    reason: str
-
-
-class DeterminationOutcome(msgspec.Struct, frozen=True, kw_only=True):
-    """What the simulator compares of one determination."""
-
-    disposition: str
-    allowed_categories: list[DataCategory]
-    human_review: bool  # the determination asks for a person
-    auto_approval: bool  # the workflow would approve it without one
-
-
-class RequestChange(msgspec.Struct, frozen=True, kw_only=True):
-    request_id: str
-    changed: list[str]  # the compared fields that differ, in ``COMPARED`` order
-    before: DeterminationOutcome
-    after: DeterminationOutcome
-    api: str  # /v1/legal-processes/{id}
-    ui: str  # /ui/requests/{id}
-
-
-class SimulationReport(msgspec.Struct, frozen=True, kw_only=True):
-    candidate_sha256: str
-    since: dt.date | None = None
-    considered: int = 0  # requests in the register for the window
-    replayed: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    # "disposition: proceed -> redirect", "auto_approval: true -> false", ... -> requests
-    counts: dict[str, int] = {}
-    changes: list[RequestChange] = []
-    not_replayable: list[NotReplayable] = []
-    # Replayed with the recorded policy, the engine of today disagrees with the recorded
-    # determination (the engine changed since): the before column is today's engine.
-    drifted: list[str] = []
 
 
 def outcome_of(determination: Determination) -> DeterminationOutcome:

@@ -14,6 +14,7 @@ import pytest
 from services.register.case_register import Register
 from services.register.migrations import upgrade_url
 from tests.carrier.conftest import lake, lake_settings  # noqa: F401  (fixtures)
+from tests.policy.recorded import record_requests
 
 
 def _backends() -> list:
@@ -56,3 +57,9 @@ async def own_register(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     admin = await asyncpg.connect(admin_url)
     await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def recorded(own_register, lake_settings, lake) -> dict[str, str]:  # noqa: F811
+    """name -> request id of the requests ``tests/policy/recorded.py`` takes in."""
+    return await record_requests(own_register, lake_settings)

@@ -7,8 +7,8 @@ from typing import Annotated
 from litestar import Controller, Request, get
 from litestar.params import Parameter
 
+from contracts.number_lookup import NumberLookupOut
 from services.intake.auth.guards import agency_only, principal_of
-from services.intake.number_lookups.schemas import NumberLookupOut
 from services.intake.number_lookups.services import NumberLookupService, number_lookup_service
 from services.intake.openapi import documented
 from services.intake.ratelimits import NUMBER_LOOKUPS, rate_limited

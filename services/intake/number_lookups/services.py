@@ -18,11 +18,11 @@ from litestar.di import Provide
 
 from contracts.enums import IdentifierKind
 from contracts.legal_process import Identifier, Period
+from contracts.number_lookup import NumberLookupOut
 from services.carrier.facts import target_facts
 from services.decisions.identifiers import InvalidIdentifier, normalise_identifier
 from services.intake.auth.tokens import Principal
 from services.intake.legal_processes.checks import EARLIEST_DATE
-from services.intake.number_lookups.schemas import NumberLookupOut
 from services.intake.problems import Problem, invalid_field
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord

@@ -9,9 +9,9 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from contracts.enums import Role
+from contracts.policy_simulation import PolicySimulationIn, PolicySimulationOut
 from services.intake.auth.guards import principal_of, requires
 from services.intake.openapi import documented, examples
-from services.intake.policy.schemas import PolicySimulationIn, PolicySimulationOut
 from services.intake.policy.services import PolicySimulationService, policy_simulation_service
 from services.register.policy_simulations import SIMULATION_ID
 

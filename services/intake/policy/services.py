@@ -11,8 +11,14 @@ from litestar import Request
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.decisions.policy import Policy, PolicyError, parse_policy
-from services.intake.policy.schemas import PolicySimulationIn, PolicySimulationOut
+from contracts.policy_simulation import PolicySimulationIn, PolicySimulationOut
+from services.decisions.policy import (
+    Policy,
+    PolicyError,
+    StateProcessRule,
+    UsState,
+    parse_policy,
+)
 from services.intake.problems import Problem, invalid_field, msgspec_field
 from services.register import policy_simulations as register
 from services.register.engine import utcnow
@@ -32,12 +38,30 @@ def candidate_policy(raw: dict[str, Any]) -> Policy:
         unknown = _UNKNOWN.match(message)
         if unknown:
             raise invalid_field(f"{source}.{unknown['names'].split(', ')[0]}", text) from exc
+        _name_the_state_setting(raw.get("state_process"), exc)
         try:
             msgspec.convert(raw, Policy)
         except msgspec.ValidationError as invalid:
             field, detail = msgspec_field(invalid, root="")
             raise invalid_field(f"policy.{field}" if field else "policy", detail) from exc
         raise invalid_field(source, text) from exc
+
+
+def _name_the_state_setting(state_process: Any, cause: Exception) -> None:
+    """msgspec names a bad dict entry ``state_process[...]``; say which state it is."""
+    if not isinstance(state_process, dict):
+        return
+    for state, rule in state_process.items():
+        field = f"policy.state_process.{state}"
+        try:
+            msgspec.convert(state, UsState)
+        except msgspec.ValidationError as invalid:
+            raise invalid_field(field, f"not a US state code such as US-NC: {invalid}") from cause
+        try:
+            msgspec.convert(rule, StateProcessRule)
+        except msgspec.ValidationError as invalid:
+            sub, detail = msgspec_field(invalid, root="")
+            raise invalid_field(f"{field}.{sub}" if sub else field, detail) from cause
 
 
 class PolicySimulationService:

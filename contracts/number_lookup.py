@@ -1,5 +1,5 @@
-"""The answer to a number ownership lookup: whether the number was the provider's that day
-and whom to serve. Never a subscriber detail: no account, name, address or entity."""
+"""``GET /v1/number-lookups`` (issue 11 item 7): whether the number was the provider's on
+a day and whom to serve. Never a subscriber detail: no account, name, address or entity."""
 
 from __future__ import annotations
 
