@@ -28,6 +28,8 @@ MODULES = [
     "determination",
     "enums",
     "legal_process",
+    "number_lookup",
+    "policy_simulation",
     "reporting",
     "retention",
     "submission",

@@ -26,6 +26,8 @@ from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
+from services.intake.number_lookups.controllers import NumberLookupController  # issue 11
+from services.intake.policy.controllers import PolicySimulationController  # issue 11
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
@@ -116,6 +118,8 @@ def create_app(
             TransparencyUIController,
             BillingController,  # billing hook (docs/billing.md)
             BillingUIController,  # billing hook: billing pages of the review UI
+            PolicySimulationController,  # issue 11: /v1/policy/simulations (docs/policy.md)
+            NumberLookupController,  # issue 11: /v1/number-lookups
         ],
         lifespan=[lifespan],
         state=state,

@@ -74,8 +74,9 @@ ID_KEYS = frozenset(
 
 _PATTERNS = (
     # Telephone numbers in any common format, but not digit runs inside a longer token
-    # (a UUID's groups, a hex digest, a key like ``doc_5550100123``).
-    re.compile(r"(?<![\w-])[+(]?\d[\d\s().-]{8,}\d(?![\w-])"),
+    # (a UUID's groups, a hex digest, a key like ``doc_5550100123``); a leading + may be
+    # percent-encoded, as in the query string of a number lookup's access-log line.
+    re.compile(r"(?<![\w-])(?:%2[Bb]|[+(])?\d[\d\s().-]{8,}\d(?![\w-])"),
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # emails
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4
     # SQL parameters that database drivers append to their error messages.

@@ -85,6 +85,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # such as "60/minute" or "10/second;500/day", counted per API process; empty: off.
     rate_limit_submissions: str = "60/minute;2000/day"
     rate_limit_downloads: str = "120/minute"
+    # Number ownership lookups by agencies (issue 11): each is a question about a number.
+    rate_limit_number_lookups: str = "30/minute;500/day"
 
     # The legal entity named on records custodians' certificates.
     provider_name: str = "Writ Communications, Inc."

@@ -11,6 +11,7 @@ import pytest
 
 import contracts.api
 import contracts.billing
+import contracts.policy_simulation
 import contracts.retention
 import contracts.submission
 from tests.support import MINIMAL_PDF
@@ -33,7 +34,12 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    for module in (contracts.api, contracts.retention, contracts.billing):
+    for module in (
+        contracts.api,
+        contracts.retention,
+        contracts.billing,
+        contracts.policy_simulation,
+    ):
         if hasattr(module, name):
             return getattr(module, name)
     return getattr(contracts.submission, name)

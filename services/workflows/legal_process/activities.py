@@ -58,6 +58,7 @@ from services.delivery.webhook import (
 )
 from services.platform import metrics
 from services.platform.settings import Settings
+from services.register import determination_inputs
 from services.register.agencies import AgencyRecord
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
@@ -92,19 +93,20 @@ class LegalProcessActivities:
         )
 
     @activity.defn(name="assess")
-    def assess(self, arg: LegalProcessInput) -> Assessment:
-        """The machine determination over the carrier's facts about the targets."""
+    async def assess(self, arg: LegalProcessInput) -> Assessment:
+        """The machine determination over the carrier's facts about the targets. What it
+        was made from is recorded, so the policy simulator can replay it exactly."""
         process = arg.process
         facts = (
-            target_facts(process.targets, process.period, self.settings)
+            await asyncio.to_thread(target_facts, process.targets, process.period, self.settings)
             if process.targets
             else None
         )
         # The scheduled time is the server's clock (skipped in tests), fixed per attempt.
         now = activity.info().current_attempt_scheduled_time
-        return Assessment(
-            determination=determine(process, self.policy, now, facts), timing=timing(self.policy)
-        )
+        determination = determine(process, self.policy, now, facts)
+        await determination_inputs.record(self.register.engine, process, self.policy, now, facts)
+        return Assessment(determination=determination, timing=timing(self.policy))
 
     @activity.defn(name="collect_records")
     def collect_records(self, request: CollectionRequest) -> CollectionResult:
