@@ -9,6 +9,7 @@ import uuid
 import msgspec
 import pytest
 
+import contracts.agencies
 import contracts.api
 import contracts.billing
 import contracts.retention
@@ -33,7 +34,7 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    for module in (contracts.api, contracts.retention, contracts.billing):
+    for module in (contracts.api, contracts.agencies, contracts.retention, contracts.billing):
         if hasattr(module, name):
             return getattr(module, name)
     return getattr(contracts.submission, name)

@@ -56,7 +56,7 @@ from services.delivery.webhook import (
     webhook_delivery_id,
 )
 from services.platform.settings import Settings
-from services.register.agencies import AgencyRecord
+from services.register.agencies import AgencyRecord, webhook_signing_secrets
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
@@ -234,7 +234,7 @@ class LegalProcessActivities:
             status = await asyncio.to_thread(
                 deliver_webhook,
                 agency.webhook_url,
-                agency.webhook_secret.encode(),
+                webhook_signing_secrets(agency, dt.datetime.now(dt.UTC)),
                 webhook_delivery_id(request.request_id),
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
