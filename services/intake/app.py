@@ -26,6 +26,7 @@ from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
+from services.intake.openapi import document_operations
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
@@ -100,7 +101,7 @@ def create_app(
             if own_register:
                 await reg.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -146,3 +147,5 @@ def create_app(
             security=[{"bearer": []}],
         ),
     )
+    document_operations(app)  # roles, errors, examples, webhooks (services/intake/openapi.py)
+    return app

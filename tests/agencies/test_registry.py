@@ -47,7 +47,7 @@ async def test_an_agency_reads_its_own_registration_only(api, mint, agency):
     assert own.status_code == 200, own.text
     assert own.json()["id"] == agency["id"]
     other = mint("agency", sub="x@other.gov", agency="some-other-pd")
-    assert (await api.get(f"/v1/agencies/{agency['id']}", headers=other)).status_code == 404
+    assert (await api.get(f"/v1/agencies/{agency['id']}", headers=other)).status_code == 403
     # An agency changes nothing itself, and staff other than admins read nothing here.
     patch = await api.patch(
         f"/v1/agencies/{agency['id']}", json={"name": "X"}, headers=agency["headers"]

@@ -76,9 +76,14 @@ class AgencyService:
 
     async def read(self, principal: Principal, agency_id: str) -> AgencyDetail:
         """Admins read any agency; an agency token reads only its own (any other id is a
-        404, so ids of other agencies are not confirmed)."""
+        403, whether it is registered or not)."""
         if not principal.has(Role.ADMIN) and principal.agency_id != agency_id:
-            raise not_found(agency_id)
+            raise Problem(
+                403,
+                "forbidden",
+                "Forbidden",
+                "an agency token reads only its own agency's registration",
+            )
         return await self._detail(agency_id)
 
     async def _detail(self, agency_id: str) -> AgencyDetail:
