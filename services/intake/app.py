@@ -27,6 +27,7 @@ from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
 from services.intake.openapi import document_operations
+from services.intake.portal.controllers import PortalController
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
@@ -117,6 +118,7 @@ def create_app(
             TransparencyUIController,
             BillingController,  # billing hook (docs/billing.md)
             BillingUIController,  # billing hook: billing pages of the review UI
+            PortalController,  # the agency portal under /portal/ (issue 15)
         ],
         lifespan=[lifespan],
         state=state,
