@@ -22,6 +22,7 @@ import msgspec
 SCHEMA_DIR = Path(__file__).parent / "schema"
 # Every contracts module with Structs or enums; a new module must be added here.
 MODULES = [
+    "agencies",
     "api",
     "billing",
     "collection",

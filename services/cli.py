@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     from services.billing.cli import add_billing_commands  # billing hook: writ billing export
 
     add_billing_commands(sub)
+    from services.agency_client.cli import add_agency_commands  # writ agency … (issue 15)
+
+    add_agency_commands(sub)
     return parser
 
 

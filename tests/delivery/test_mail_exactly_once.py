@@ -19,12 +19,12 @@ from contracts.workflow import AgencyNotice
 from services.billing.invoice_mail import compose_invoice_mail
 from services.decisions.policy import load_policy
 from services.delivery.mail import compose_production_notice
-from services.delivery.send_once import send_mail_once
 from services.platform.objectstore import s3_client
 from services.register import audit
 from services.stack.mailsink import MailSink, read_mailbox
 from services.stack.servers import free_port
 from services.workflows.legal_process.activities import LegalProcessActivities
+from services.workflows.send_once import send_mail_once
 from tests.support import submission, submit
 
 OFFICER = "j.doe@raleighpd.gov"

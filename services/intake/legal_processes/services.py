@@ -40,7 +40,7 @@ from services.intake.legal_processes.views import to_view
 from services.intake.problems import Problem, invalid_field
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
-from services.register.agencies import AgencyRecord
+from services.register.agencies import AgencyRecord, OfficerStatus
 from services.register.case_register import Register
 from services.register.documents import DocumentRecord
 from services.register.engine import as_utc
@@ -172,7 +172,7 @@ class IntakeService:
         if document_key is None:
             document_key = f"documents/{principal.agency_id}/{request_id}/process.pdf"
             await self._put_document(document_key, document)
-        officer_known = await self.register.agencies.officer_known(
+        officer_status = await self.register.agencies.officer_status(
             agency.id, submission.officer.email
         )
         process = self._to_process(
@@ -184,7 +184,7 @@ class IntakeService:
             document_key,
             document_sha,
             duplicate_of,
-            officer_known,
+            officer_status,
         )
         record = LegalProcessRecord(
             id=request_id,
@@ -337,7 +337,7 @@ class IntakeService:
         document_key: str,
         document_sha: str,
         duplicate_of: str | None,
-        officer_known: bool,
+        officer_status: OfficerStatus | None,
     ) -> LegalProcess:
         officer_domain = submission.officer.email.rsplit("@", 1)[-1].lower()
         domains = {d.lower() for d in agency.email_domains}
@@ -360,7 +360,8 @@ class IntakeService:
                 officer_email=submission.officer.email.lower(),
                 agency_registered=True,
                 email_domain_verified=officer_domain in domains,
-                officer_known=officer_known,
+                officer_known=officer_status == "active",
+                officer_deactivated=officer_status == "deactivated",
             ),
             targets=targets,
             categories=list(submission.categories),

@@ -33,11 +33,11 @@ from services.billing.invoice_pdf import render_invoice_pdf
 from services.billing.payers import billing_contacts, target_payers
 from services.billing.rate_card import RateCard
 from services.billing.reimbursement import build_reimbursement, is_agency_account
-from services.delivery.send_once import send_mail_once
 from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.billing import BillingLedger, dispute_until
 from services.register.case_register import Register
+from services.workflows.send_once import send_mail_once
 
 
 class BillingActivities:

@@ -48,7 +48,6 @@ from services.delivery.mail import (
 )
 from services.delivery.package import ProductionConflict, build_production_package
 from services.delivery.records import CollectedFileError
-from services.delivery.send_once import send_mail_once
 from services.delivery.webhook import (
     UnsafeWebhookUrl,
     deliver_webhook,
@@ -59,13 +58,14 @@ from services.delivery.webhook import (
 from services.platform import metrics
 from services.platform.settings import Settings
 from services.register import determination_inputs
-from services.register.agencies import AgencyRecord
+from services.register.agencies import AgencyRecord, webhook_signing_secrets
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
 from services.register.outbox import outbox_key
 from services.register.transparency import record_produced_accounts
+from services.workflows.send_once import send_mail_once
 
 log = structlog.get_logger(__name__)
 
@@ -255,7 +255,7 @@ class LegalProcessActivities:
             status = await asyncio.to_thread(
                 deliver_webhook,
                 agency.webhook_url,
-                agency.webhook_secret.encode(),
+                webhook_signing_secrets(agency, dt.datetime.now(dt.UTC)),
                 delivery_id,
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),

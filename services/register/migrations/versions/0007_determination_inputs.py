@@ -1,7 +1,7 @@
 """determination inputs (what each machine determination was made from) and policy simulations
 
 Revision ID: 0007_determination_inputs
-Revises: 0004_retention
+Revises: 0006_agency_registry
 Create Date: 2026-12-01 12:15:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 revision = "0007_determination_inputs"
 # The head of the simulator branch; re-chained onto the current head when branches merge.
-down_revision = "0004_retention"
+down_revision = "0006_agency_registry"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """outbox: every outgoing mail and webhook, recorded before it is sent
 
 Revision ID: 0009_outbox
-Revises: 0004_retention
+Revises: 0007_determination_inputs
 Create Date: 2026-12-01 12:10:00
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 
 revision = "0009_outbox"
 # Re-chained by the coordinator when several branches add a migration.
-down_revision = "0004_retention"
+down_revision = "0007_determination_inputs"
 branch_labels = None
 depends_on = None
 
