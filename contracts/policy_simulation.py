@@ -40,6 +40,9 @@ class RequestChange(msgspec.Struct, frozen=True, kw_only=True):
     after: DeterminationOutcome
     api: str  # /v1/legal-processes/{id}
     ui: str  # /ui/requests/{id}
+    # What the request is, so legal can read the list without opening each one.
+    process_type: str = ""
+    jurisdiction: str = ""
 
 
 class SimulationReport(msgspec.Struct, frozen=True, kw_only=True):

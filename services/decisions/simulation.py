@@ -115,6 +115,8 @@ def simulate(
                 after=after,
                 api=api,
                 ui=ui,
+                process_type=case.process.process_type.value,
+                jurisdiction=case.process.jurisdiction,
             )
         )
     return SimulationReport(
@@ -144,7 +146,10 @@ def render_text(report: SimulationReport) -> str:
         lines.append("Changes:")
         lines.extend(f"  {count:>5}  {label}" for label, count in report.counts.items())
     for change in report.changes:
-        lines.append(f"{change.request_id}  {change.ui}  {change.api}")
+        lines.append(
+            f"{change.request_id}  {change.process_type} ({change.jurisdiction})"
+            f"  {change.ui}  {change.api}"
+        )
         for field in change.changed:
             lines.append(f"    {change_label(field, change.before, change.after)}")
     for skipped in report.not_replayable:

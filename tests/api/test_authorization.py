@@ -191,6 +191,21 @@ ENDPOINTS = {
         frozenset({"legal"}),
         body=lambda w: {"json": {"reason": "matter closed"}},
     ),
+    # Issue 11: the policy simulator (legal, admin) and number lookups (verified agencies; a
+    # bad date is refused past the guards and the officer check, 422, so no lake is read).
+    "simulate-policy": Endpoint(
+        "POST",
+        "/v1/policy/simulations",
+        frozenset({"legal", "admin"}),
+        body=lambda w: {"json": {"policy": {"domicile_state": "US-NC"}}},
+    ),
+    # The allowed cell reads a simulation of its own (below).
+    "read-policy-simulation": Endpoint(
+        "GET", "/v1/policy/simulations/{simulation_id}", frozenset({"legal", "admin"})
+    ),
+    "number-lookup": Endpoint(
+        "GET", "/v1/number-lookups?number=%2B19195550101&date=not-a-day", frozenset(AGENCIES)
+    ),
     # The literal "{period}" is refused as a period (400) past the guards: nothing is published.
     "transparency-report": Endpoint(
         "GET", "/v1/transparency-reports/{{period}}", frozenset({"auditor", "legal", "admin"})
@@ -302,9 +317,16 @@ async def test_authorization_matrix(
             json={"case_number": "2026-CR-9", "reason": "litigation hold"},
         )
         hold_id = placed.json()["id"]
+    simulation_id = "ps_000000000000000000000000"
+    if name == "read-policy-simulation" and role in endpoint.allowed:
+        made = await live_world.api.post(
+            "/v1/policy/simulations", headers=live_world.headers("legal"), json={"policy": {}}
+        )
+        simulation_id = made.json()["id"]
     path = endpoint.path.format(
         id=request_id,
         hold_id=hold_id,
+        simulation_id=simulation_id,
         agency_id=live_world.own_agency,
         email="j.doe@raleighpd.gov",
         **billing_documents,
@@ -365,7 +387,8 @@ def test_every_served_operation_is_in_the_matrix(live_world_schema):
             return "{" + key + "}"
 
     covered = {
-        (e.method, e.path.format_map(AsDocumented(id="{request_id}"))) for e in ENDPOINTS.values()
+        (e.method, e.path.format_map(AsDocumented(id="{request_id}")).split("?")[0])
+        for e in ENDPOINTS.values()
     }
     assert served - covered == set()
 
@@ -398,15 +421,31 @@ async def test_another_agency_never_lists_or_reads_the_request(live_world: LiveW
     assert all(item["agency_id"] == live_world.other_agency for item in theirs.json()["items"])
 
 
-async def test_staff_decisions_leave_the_request_unchanged_when_refused(live_world: LiveWorld):
-    """The matrix's allowed decision is refused by the workflow's validator (409): nothing moved."""
+@pytest.mark.parametrize(
+    ("decision", "status", "named"),
+    [
+        # The API refuses a rejection without its reason code before the workflow sees it.
+        pytest.param({"action": "reject"}, 422, "reason_code", id="reject-without-reason"),
+        # The workflow's validator refuses an approval wider than the law allows.
+        pytest.param(
+            {"action": "approve", "categories": ["content"]},
+            409,
+            "content",
+            id="approve-wider-than-allowed",
+        ),
+    ],
+)
+async def test_staff_decisions_leave_the_request_unchanged_when_refused(
+    live_world: LiveWorld, decision: dict, status: int, named: str
+):
+    """A decision the matrix allows but the request refuses: nothing moved."""
     response = await live_world.api.post(
         f"/v1/legal-processes/{live_world.in_review}/decisions",
         headers=live_world.headers("reviewer"),
-        json={"action": "reject"},
+        json=decision,
     )
-    assert response.status_code == 409, response.text
-    assert "reason_code" in response.json()["detail"]
+    assert response.status_code == status, response.text
+    assert named in response.json()["detail"]
     record = await live_world.register.legal_processes.get(live_world.in_review)
     assert record.status == "in_review"
 

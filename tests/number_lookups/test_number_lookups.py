@@ -208,3 +208,58 @@ async def test_lookups_are_rate_limited_per_agency(limited_api, agency, mint):
     assert created.status_code == 201, created.text
     other = {"headers": mint("agency", sub="s.roe@durhampd.gov", agency=other_id)}
     assert (await _ask(limited_api, other, REASSIGNED, "2025-02-01")).status_code == 200
+
+
+async def test_an_unreadable_lake_is_a_503_not_a_guess(
+    service_settings, register, temporal_env, s3
+):
+    from services.intake.app import create_app
+
+    empty = f"writ-empty-lake-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=empty)
+    try:
+        settings = msgspec.structs.replace(service_settings, lake_bucket=empty)
+        app = create_app(settings, register=register, temporal=temporal_env.client, s3=s3)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://writ.test") as api:
+            agency_id = f"pd-{uuid.uuid4().hex[:10]}"
+            created = await api.post(
+                "/v1/agencies",
+                json={
+                    "id": agency_id,
+                    "name": "Raleigh Police Department",
+                    "jurisdiction": "US-NC",
+                    "email_domains": ["raleighpd.gov"],
+                    "callback_number": "+1 919 555 0199",
+                    "officers": [{"name": "Jordan Doe", "email": "j.doe@raleighpd.gov"}],
+                },
+                headers=_admin(settings),
+            )
+            assert created.status_code == 201, created.text
+            headers = _agency_token(settings, agency_id)
+            response = await _ask(api, {"headers": headers}, REASSIGNED, "2025-02-01")
+        assert response.status_code == 503, response.text
+        assert response.json()["type"].endswith("/lake-unavailable")
+        assert response.headers["Retry-After"] == "60"
+    finally:
+        s3.delete_bucket(Bucket=empty)
+
+
+def _admin(settings) -> dict[str, str]:
+    from services.intake.auth.tokens import mint_local_token
+
+    token = mint_local_token(settings, subject="admin", roles=["admin"], ttl_seconds=600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _agency_token(settings, agency_id: str) -> dict[str, str]:
+    from services.intake.auth.tokens import mint_local_token
+
+    token = mint_local_token(
+        settings,
+        subject="j.doe@raleighpd.gov",
+        roles=["agency"],
+        agency_id=agency_id,
+        ttl_seconds=600,
+    )
+    return {"Authorization": f"Bearer {token}"}

@@ -66,6 +66,7 @@ async def test_a_domicile_change_reports_exactly_the_requests_it_changes(own_reg
     criminal = changed[recorded["nc_criminal"]]
     assert criminal.changed == ["human_review", "auto_approval"]
     assert (criminal.before.auto_approval, criminal.after.auto_approval) == (False, True)
+    assert (criminal.process_type, criminal.jurisdiction) == ("subpoena", "US-NC")
     civil = changed[recorded["nc_civil"]]
     assert civil.before.disposition == "redirect" and civil.after.disposition == "proceed"
     assert civil.changed == ["disposition", "allowed_categories"]

@@ -129,7 +129,7 @@ async def test_the_cli_prints_the_report_it_stored(own_register, recorded, tmp_p
     text = await asyncio.to_thread(run, "--policy", str(candidate))
     assert text.returncode == 0, text.stderr
     assert "replayed 6, changed 3, unchanged 3, not replayable 1" in text.stdout
-    assert f"/ui/requests/{recorded['nc_civil']}" in text.stdout
+    assert f"{recorded['nc_civil']}  civil_subpoena (US-NC)  /ui/requests/" in text.stdout
     assert "disposition: redirect -> proceed" in text.stdout
 
     as_json = await asyncio.to_thread(run, "--policy", str(candidate), "--format", "json")

@@ -13,6 +13,8 @@ import asyncio
 import datetime as dt
 import hashlib
 
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
 from litestar import Request
 from litestar.di import Provide
 
@@ -20,6 +22,7 @@ from contracts.enums import IdentifierKind
 from contracts.legal_process import Identifier, Period
 from contracts.number_lookup import NumberLookupOut
 from services.carrier.facts import target_facts
+from services.carrier.manifest import LakeUnavailable
 from services.decisions.identifiers import InvalidIdentifier, normalise_identifier
 from services.intake.auth.tokens import Principal
 from services.intake.legal_processes.checks import EARLIEST_DATE
@@ -27,6 +30,8 @@ from services.intake.problems import Problem, invalid_field
 from services.platform.settings import Settings
 from services.register.agencies import AgencyRecord
 from services.register.case_register import Register
+
+log = structlog.get_logger(__name__)
 
 
 def masked(number: str) -> str:
@@ -74,9 +79,19 @@ class NumberLookupService:
         agency = await self._verified_agency(principal)
         target = parse_number(number)
         when = parse_day(day, dt.datetime.now(dt.UTC).date())
-        facts = await asyncio.to_thread(
-            target_facts, [target], Period(start=when, end=when), self.settings
-        )
+        try:
+            facts = await asyncio.to_thread(
+                target_facts, [target], Period(start=when, end=when), self.settings
+            )
+        except (LakeUnavailable, BotoCoreError, ClientError) as exc:
+            log.warning("number lookup: carrier lake unavailable", error=type(exc).__name__)
+            raise Problem(
+                503,
+                "lake-unavailable",
+                "Carrier records unavailable",
+                "the carrier's number records cannot be read just now; try again later",
+                headers={"Retry-After": "60"},
+            ) from exc
         fact = facts.targets.get(target.value)
         held = fact is not None and fact.held_in_period
         resold = held and fact.resold
