@@ -115,6 +115,12 @@ def documented(
 
 _PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str | None]] = {
     # status: (slug, title, detail, field)
+    400: (
+        "bad-request",
+        "Bad request",
+        "request_id: Expected `str` matching regex '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'",
+        "request_id",
+    ),
     401: ("unauthenticated", "Unauthenticated", "the token has expired", None),
     403: ("forbidden", "Forbidden", "this action needs one of the roles: admin", None),
     404: ("not-found", "Not found", "no legal process lp_0123456789abcdef0123456789abcdef", None),
@@ -145,6 +151,9 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str | None]] = {
     ),
 }
 _ERROR_DESCRIPTIONS = {
+    400: "A path, query or header parameter could not be read as its type (an id of the "
+    "wrong shape, a date that is not one), or the body is not JSON; `field` names it. "
+    "Nothing was written.",
     401: "No token, or one that is expired, forged or for another audience.",
     403: "The token's roles do not allow this operation.",
     404: "No such resource, or one the token may not see (another agency's request answers "
@@ -233,11 +242,13 @@ def error_statuses(method: str, path: str, guards: list[Any], operation: Operati
     names = {getattr(getattr(g, "func", g), "__name__", "") for g in guards}
     # 403: a guard refuses the role, or (unguarded handlers) the handler's own access check.
     statuses = {401, 403, 422}
+    body = operation.request_body
+    if "{" in path or operation.parameters or isinstance(body, RequestBody):
+        statuses.add(400)  # a parameter of the wrong shape, or a body that is not JSON
     if "{" in path:
         statuses.add(404)
     if (method != "GET" and "{" in path) or (method, path) in _CONFLICT_ALSO:
         statuses.add(409)
-    body = operation.request_body
     if isinstance(body, RequestBody):
         statuses.add(413)
         if {"multipart/form-data", "application/pdf"} & set(body.content or {}):
