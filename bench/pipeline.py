@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.embedded import AGENCY, EmbeddedStack, percentile  # noqa: E402
-from bench.intake import show  # noqa: E402
+from bench.intake import rate, show  # noqa: E402
 from services.platform.settings import Settings  # noqa: E402
 
 # Statuses a request ends in ("delivered" is not one: billing and the customer notice follow).
@@ -186,7 +186,7 @@ def main() -> int:
     print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback; {shown}")
     show(base)
     show(pipeline)
-    ratio = pipeline["per_second"] / base["per_second"] if base["per_second"] else 0.0
+    ratio = rate(pipeline) / rate(base) if rate(base) else 0.0
     print(f"{'ratio':>22}: {ratio:.1%} of the no-op baseline (goal >= 50 %)")
     print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
     return 0
