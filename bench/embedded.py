@@ -102,19 +102,34 @@ class EmbeddedStack:
         return {name: child["pid"] for name, child in state["children"].items()}
 
     def rss_mib(self) -> dict[str, float]:
-        """Resident memory of each child, MiB (from /proc; 0 for one that is gone)."""
+        """Resident memory of each child with its own children (uvicorn's worker processes
+        under ``writ api --workers``), MiB, from /proc; 0 for one that is gone."""
+        parents: dict[int, int] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(stat.parent.name)] = int(fields[1])
         sizes = {}
         for name, pid in self.child_pids().items():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                sizes[name] = 0.0
-                continue
-            kib = next(
-                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")
-            )
-            sizes[name] = round(kib / 1024, 1)
+            tree, grew = {pid}, True
+            while grew:
+                more = {p for p, parent in parents.items() if parent in tree} - tree
+                tree |= more
+                grew = bool(more)
+            sizes[name] = round(sum(_rss_kib(p) for p in tree) / 1024, 1)
         return sizes
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next(
+        (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0
+    )
 
 
 def percentile(values: list[float], q: float) -> float:

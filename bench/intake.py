@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import subprocess
 import sys
 import time
@@ -138,6 +140,12 @@ def summary(what: str, count: int, seconds: float, latencies: list[float], error
     }
 
 
+def rate(result: dict) -> float:
+    """Completed per second, unrounded (the ratio of two rounded rates can be off by
+    several points at one request a second)."""
+    return (result["count"] - result["errors"]) / result["seconds"] if result["seconds"] else 0.0
+
+
 def show(result: dict) -> None:
     print(
         f"{result['what']:>22}: {result['per_second']:7.1f}/s  "
@@ -154,6 +162,17 @@ def main() -> int:
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--case-prefix", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--api-workers", type=int, help="API processes (WRIT_API_WORKERS; default: settings)"
+    )
+    parser.add_argument(
+        "--workers", type=int, help="worker processes (WRIT_WORKER_PROCESSES; default: settings)"
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="the register on a throwaway PostgreSQL database of WRIT_TEST_POSTGRES_URL",
+    )
     args = parser.parse_args()
 
     if args.generate:
@@ -163,7 +182,46 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    with EmbeddedStack() as stack:
+    environment = {}
+    if args.api_workers is not None:
+        environment["WRIT_API_WORKERS"] = str(args.api_workers)
+    if args.workers is not None:
+        environment["WRIT_WORKER_PROCESSES"] = str(args.workers)
+    with throwaway_postgres(args.postgres) as database_url:
+        if database_url:
+            environment["WRIT_DATABASE_URL"] = database_url
+        return measure(args, environment)
+
+
+@contextlib.contextmanager
+def throwaway_postgres(wanted: bool):
+    """A fresh PostgreSQL database (dropped afterwards) when ``wanted``; else None."""
+    if not wanted:
+        yield None
+        return
+    admin_url = os.environ.get("WRIT_TEST_POSTGRES_URL")
+    if not admin_url:
+        raise SystemExit("--postgres needs WRIT_TEST_POSTGRES_URL (an admin URL)")
+    import asyncpg
+
+    name = f"writ_bench_{uuid.uuid4().hex[:8]}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
+    with EmbeddedStack(environment=environment) as stack:
         stack.register_agency()
         officer = AGENCY["officers"][0]["email"]
         token = stack.token("agency", officer, agency_id=AGENCY["id"])
@@ -184,10 +242,16 @@ def main() -> int:
         intake = json.loads(generator.stdout.strip().splitlines()[-1])
         rss = stack.rss_mib()
 
-    print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback")
+    register = "PostgreSQL" if "WRIT_DATABASE_URL" in environment else "SQLite"
+    shown = {k: v for k, v in environment.items() if k != "WRIT_DATABASE_URL"}
+    processes = ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) or "defaults"
+    print(
+        f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback; "
+        f"register {register}; {processes}"
+    )
     show(base)
     show(intake)
-    ratio = intake["per_second"] / base["per_second"] if base["per_second"] else 0.0
+    ratio = rate(intake) / rate(base) if rate(base) else 0.0
     print(f"{'ratio':>22}: {ratio:.1%} of the bare start rate (goal >= 80 %, p99 < 100 ms)")
     print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
     return 0

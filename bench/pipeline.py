@@ -33,11 +33,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.embedded import AGENCY, EmbeddedStack, percentile  # noqa: E402
-from bench.intake import show  # noqa: E402
+from bench.intake import rate, show  # noqa: E402
+from services.platform.settings import Settings  # noqa: E402
 
-FINISHED = ("closed", "rejected", "redirected", "withdrawn", "released", "delivered")
-# The real worker's activity slots (services/workflows/worker.py).
-ACTIVITY_SLOTS = 16
+# Statuses a request ends in ("delivered" is not one: billing and the customer notice follow).
+FINISHED = ("closed", "rejected", "redirected", "withdrawn", "released")
+# The real worker's activity slots (services/workflows/worker.py, from the settings).
+ACTIVITY_SLOTS = Settings().worker_activity_slots
 
 
 def finished(register: Path, prefix: str) -> list[tuple[str, str, str]]:
@@ -112,13 +114,20 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for closing")
+    parser.add_argument("--workers", type=int, help="worker processes (WRIT_WORKER_PROCESSES)")
+    parser.add_argument("--api-workers", type=int, help="API processes (WRIT_API_WORKERS)")
     args = parser.parse_args()
     intake = Path(__file__).with_name("intake.py")
+    processes = {}
+    if args.workers is not None:
+        processes["WRIT_WORKER_PROCESSES"] = str(args.workers)
+    if args.api_workers is not None:
+        processes["WRIT_API_WORKERS"] = str(args.api_workers)
 
     policy_dir = tempfile.TemporaryDirectory(prefix="writ-bench-policy-")
     policy = Path(policy_dir.name) / "policy.json"
     policy.write_text(json.dumps({"domicile_state": "US-NC"}))
-    with EmbeddedStack(environment={"WRIT_POLICY_FILE": str(policy)}) as stack:
+    with EmbeddedStack(environment={"WRIT_POLICY_FILE": str(policy)} | processes) as stack:
         stack.register_agency()
         token = stack.token("agency", AGENCY["officers"][0]["email"], agency_id=AGENCY["id"])
         register = stack.data_dir / "register.db"
@@ -173,10 +182,11 @@ def main() -> int:
         "errors": args.requests - len(closed) + intake_result["errors"],
     }
     policy_dir.cleanup()
-    print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback")
+    shown = ", ".join(f"{k}={v}" for k, v in sorted(processes.items())) or "defaults"
+    print(f"\nconcurrency {args.concurrency}, {args.requests} each, one machine, loopback; {shown}")
     show(base)
     show(pipeline)
-    ratio = pipeline["per_second"] / base["per_second"] if base["per_second"] else 0.0
+    ratio = rate(pipeline) / rate(base) if rate(base) else 0.0
     print(f"{'ratio':>22}: {ratio:.1%} of the no-op baseline (goal >= 50 %)")
     print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
     return 0

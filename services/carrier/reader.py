@@ -7,28 +7,43 @@ list (nothing was ever written there) is an answer rather than a "no files found
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 import pyarrow as pa
 from botocore.client import BaseClient
 
-from services.carrier.connection import connect, s3_uri, sql_literal
+from services.carrier.connection import lake_cursor, s3_uri, sql_literal
 from services.carrier.layout import TABLES, bucket_prefix, month_in_key
 from services.carrier.manifest import LakeManifest, require_complete
 from services.carrier.schema import SCHEMAS
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings
 
+_clients: dict[tuple[str, ...], BaseClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared_client(settings: Settings) -> BaseClient:
+    """One S3 client per process and store (boto3 clients are thread-safe; making one
+    costs more CPU than the lookup it serves)."""
+    key = (settings.s3_endpoint, settings.s3_region, settings.s3_access_key, settings.s3_secret_key)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is None:
+            client = _clients[key] = s3_client(settings)
+        return client
+
 
 class LakeReader:
     """One DuckDB connection and S3 client over the configured lake; not thread-safe."""
 
     def __init__(self, settings: Settings, *, client: BaseClient | None = None) -> None:
-        self.client = client or s3_client(settings)
+        self.client = client or _shared_client(settings)
         self.bucket = settings.lake_bucket
         self.manifest: LakeManifest = require_complete(self.client, self.bucket)
         self.layout = self.manifest.layout
-        self.con = connect(settings)
+        self.con = lake_cursor(settings)
         self._listings: dict[str, list[str]] = {}
         for name, table_schema in SCHEMAS.items():
             # Stands in for a table when a lookup's partitions hold no files at all.

@@ -6,6 +6,7 @@ for the chain head (``services/register/audit.py``); everything stored is UTC.""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import random
 import sqlite3
@@ -93,14 +94,33 @@ async def transaction(
     have no effect outside the transaction."""
     for attempt in range(attempts):
         try:
-            async with engine.begin() as conn:
-                return await work(conn)
+            async with _writer_turn(engine):
+                async with engine.begin() as conn:
+                    return await work(conn)
         except ConcurrentAppend:
             if attempt == attempts - 1:
                 raise
             ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
             await asyncio.sleep(random.uniform(0, ceiling))
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+# SQLite takes one writer at a time, and a writer that finds the file locked sleeps in
+# SQLite's busy handler (1, 2, 5 … 100 ms) and polls again. Writers of one process queue
+# here instead and start the moment the previous one commits (issue 12: under load the
+# busy handler's sleeps were most of a submission's register time). Other processes (the
+# API beside the worker) still meet at SQLite's lock.
+_sqlite_writers: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def _writer_turn(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    key = (id(asyncio.get_running_loop()), str(engine.url))
+    lock = _sqlite_writers.get(key)
+    if lock is None:
+        lock = _sqlite_writers[key] = asyncio.Lock()
+    return lock
 
 
 async def ping(engine: AsyncEngine) -> None:

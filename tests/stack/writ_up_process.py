@@ -78,13 +78,13 @@ def minimal_pdf() -> bytes:
 class RunningStack:
     """One ``writ up`` subprocess, its output in a file, stopped however the test ends."""
 
-    def __init__(self, data_dir: Path, ports: dict[str, int], output: Path) -> None:
+    def __init__(self, data_dir: Path, ports: dict[str, int], output: Path, *extra: str) -> None:
         self.data_dir = data_dir
         self.api = f"http://127.0.0.1:{ports['--api-port']}"
         self.output_path = output
         with open(output, "ab") as out:
             self.proc = subprocess.Popen(
-                up_command(data_dir, ports),
+                up_command(data_dir, ports, *extra),
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=clean_environment(),
