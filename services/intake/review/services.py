@@ -221,6 +221,9 @@ class ReviewService:
         )
         return receipt
 
+    async def exists(self, request_id: str) -> bool:
+        return await self.register.legal_processes.get(request_id) is not None
+
     async def open_counts(self) -> dict[str, int]:
         return await self.register.legal_processes.count_open(OPEN_STATUSES)
 

@@ -207,8 +207,11 @@ def _decision_from_form(form: Any) -> DecisionIn:
     if fields["action"] == DecisionAction.APPROVE.value and _text(form, "narrow") == "yes":
         # The approve form lists what the determination allows, all ticked: what is left
         # unticked is narrowed away. The workflow refuses anything wider.
+        # Only what the reviewer changed is a narrowing (the form starts at what is allowed).
         fields["categories"] = _many(form, "categories")
-        if not fields["categories"]:
+        if set(fields["categories"]) == set(_many(form, "allowed_categories")):
+            del fields["categories"]
+        elif not fields["categories"]:
             raise Problem(
                 422,
                 "invalid-field",
@@ -216,10 +219,14 @@ def _decision_from_form(form: Any) -> DecisionIn:
                 "categories: keep at least one category, or reject instead",
                 field="categories",
             )
-        if _text(form, "narrow_targets") == "yes":
-            fields["targets"] = _many(form, "targets")
+        targets = _many(form, "targets")
+        if _text(form, "narrow_targets") == "yes" and set(targets) != set(
+            _many(form, "allowed_targets")
+        ):
+            fields["targets"] = targets
         start, end = _text(form, "period_start"), _text(form, "period_end")
-        if start or end:
+        allowed = (_text(form, "allowed_start"), _text(form, "allowed_end"))
+        if (start or end) and (start, end) != allowed:
             fields["period"] = {"start": start, "end": end}
     return _convert(fields, DecisionIn)
 
@@ -326,7 +333,7 @@ class ReviewUIController(Controller):
     ) -> Response:
         principal = session.session_principal(request)
         search = (q or "").strip()[:200]
-        if search and is_request_id(search):
+        if search and is_request_id(search) and await review_service.exists(search):
             return Redirect(f"/ui/requests/{search}", status_code=HTTP_303_SEE_OTHER)
         page = await review_service.queue(
             status=_option(status, Status, "status"),
@@ -584,18 +591,23 @@ def _done(request: Request, back: str, text: str) -> Response:
     )
 
 
-DELIVERY_EVENTS = ("production_", "delivery", "mail", "webhook", "disclosure")
+# The audit actions that say how far delivery got, channel by channel.
+DELIVERY_EVENTS = ("production_", "officer_notified", "webhook_", "customer_notified")
 
 
 def _is_delivery(action: str) -> bool:
-    return any(action.startswith(p) or p in action for p in DELIVERY_EVENTS)
+    return action.startswith(DELIVERY_EVENTS)
 
 
 async def _production_manifest(intake_service: IntakeService, key: str) -> dict | None:
-    """The production's manifest as stored (categories, files, record counts), or None."""
+    """The production's manifest as stored (categories, files, record counts), or None.
+    ``key`` is the archive's; the manifest sits beside it (``services/delivery/package.py``)."""
+    manifest_key = key.rsplit("/", 1)[0] + "/manifest.json"
     try:
         obj = await asyncio.to_thread(
-            intake_service.s3.get_object, Bucket=intake_service.settings.productions_bucket, Key=key
+            intake_service.s3.get_object,
+            Bucket=intake_service.settings.productions_bucket,
+            Key=manifest_key,
         )
         raw = await asyncio.to_thread(obj["Body"].read)
         manifest = json.loads(raw)
