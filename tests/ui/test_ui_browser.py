@@ -5,6 +5,7 @@ the determination, approve, and watch the request close.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -38,6 +39,10 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
                 and cookies["writ_session"]["sameSite"] == "Strict"
             )
 
+            # The queue is paged: find the request by its agency.
+            await page.get_by_role("searchbox", name="Search").fill(agency["id"])
+            await page.get_by_role("button", name="Filter").click()
+            await page.wait_for_url(re.compile(r"/ui/\?.*q="))
             await page.get_by_role("link", name=request_id).click()
             await page.wait_for_url(f"{served}/ui/requests/{request_id}")
             body = await page.text_content("body")

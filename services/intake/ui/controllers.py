@@ -25,8 +25,16 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from contracts.api import CallbackIn, DecisionIn, VerificationIn
-from contracts.enums import DataCategory, DecisionAction, ProcessType, RejectionReason, Status
+from contracts.api import AssignmentIn, CallbackIn, DecisionIn, VerificationIn
+from contracts.enums import (
+    DataCategory,
+    DecisionAction,
+    IdentifierKind,
+    ProcessType,
+    RejectionReason,
+    Role,
+    Status,
+)
 from contracts.legal_process import is_request_id
 from contracts.workflow import Timing
 from services.decisions.policy import load_policy, timing
@@ -329,6 +337,7 @@ class ReviewUIController(Controller):
         emergency: str | None = None,
         overdue: str | None = None,
         q: str | None = None,
+        mine: str | None = None,
         cursor: str | None = None,
     ) -> Response:
         principal = session.session_principal(request)
@@ -341,6 +350,7 @@ class ReviewUIController(Controller):
             emergency=_tristate(emergency, "emergency"),
             overdue=_tristate(overdue, "overdue"),
             search=search or None,
+            assignee=principal.subject if mine == "true" else None,
             cursor=cursor or None,
             limit=QUEUE_PAGE,
         )
@@ -350,6 +360,7 @@ class ReviewUIController(Controller):
             "emergency": emergency or "",
             "overdue": overdue or "",
             "q": search,
+            "mine": "true" if mine == "true" else "",
         }
         now = dt.datetime.now(dt.UTC)
         records = {r.id: r for r in page.records}
@@ -371,15 +382,40 @@ class ReviewUIController(Controller):
             request,
             principal=principal,
             rows=rows,
+            assignees=page.assignees,
             counts=await review_service.open_counts(),
             next_query=urlencode({**{k: v for k, v in filters.items() if v}, "cursor": c})
             if (c := page.next_cursor)
             else "",
             first_page=not cursor,
             first_query=urlencode({k: v for k, v in filters.items() if v}),
+            may_search_targets=principal.has(Role.LEGAL),
+            identifier_kinds=[k.value for k in IdentifierKind],
             filters=filters,
             statuses=[s.value for s in Status],
             process_types=[t.value for t in ProcessType],
+        )
+
+    @post("/search/target")
+    async def target_search(self, request: Request, review_service: ReviewService) -> Response:
+        """Legal's search by target: a POST, so the identifier never appears in a URL."""
+        principal = session.session_principal(request)
+        form = await read_form_fields(request)
+        session.check_csrf(request, form)
+        try:
+            items = await review_service.target_search(
+                principal, _text(form, "target_kind"), _text(form, "target")
+            )
+        except Problem as exc:
+            if exc.status_code == 403:
+                raise PermissionDeniedException(exc.detail) from exc
+            return _refused(request, exc, "/ui/")
+        return render(
+            "target_search.html",
+            request,
+            principal=principal,
+            items=items,
+            kind=_text(form, "target_kind"),
         )
 
     @get("/requests/{request_id:str}")
@@ -427,6 +463,7 @@ class ReviewUIController(Controller):
                 overdue=view.overdue,
             ),
             callback_number=agency.callback_number if agency else "",
+            assignee=await review_service.assignee_of(request_id),
             may_decide=session.may_decide(principal),
             is_open=view.status in OPEN_STATUSES,
             verifying=view.status is Status.VERIFYING,
@@ -566,6 +603,23 @@ class ReviewUIController(Controller):
             back,
             f"Call-back to {data.number_called} recorded. Status now {receipt.status.value}.",
         )
+
+    @post("/requests/{request_id:str}/assignment")
+    async def assignment(
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        review_service: ReviewService,
+        request_id: str,
+    ) -> Response:
+        principal, form, back = await self._acting(request, request_id)
+        await case_access.own_request(principal, request_id)
+        try:
+            data = _convert({"assignee": _text(form, "assignee")}, AssignmentIn)
+            made = await review_service.assign(principal, request_id, data)
+        except Problem as exc:
+            return _refused(request, exc, back)
+        return _done(request, back, f"Assigned to {made.assignee}.")
 
     async def _acting(self, request: Request, request_id: str) -> tuple[Principal, Any, str]:
         """The signed-in decider, the form (its CSRF token checked) and the page to return to."""
