@@ -29,7 +29,11 @@ AGENCY = {
 
 class EmbeddedStack:
     def __init__(self, keep: Path | None = None, environment: dict[str, str] | None = None) -> None:
-        self.environment = environment or {}
+        # The load is the point, not the abuse limits (60 submissions a minute by default).
+        self.environment = {
+            "WRIT_RATE_LIMIT_SUBMISSIONS": "",
+            "WRIT_RATE_LIMIT_DOWNLOADS": "",
+        } | (environment or {})
         self.ports = distinct_free_ports()
         self._tmp = None if keep else tempfile.TemporaryDirectory(prefix="writ-bench-")
         self.data_dir = keep or Path(self._tmp.name) / "writ"

@@ -39,8 +39,8 @@ from rich.table import Table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services.platform.settings import Settings  # noqa: E402
+from services.register.engine import create_engine  # noqa: E402
 from services.register.migrations import upgrade_url  # noqa: E402
-from services.register.repository import create_engine  # noqa: E402
 from services.register.synthetic.generator import generate_register  # noqa: E402
 from services.reporting import reports  # noqa: E402
 from services.reporting.periods import parse_period  # noqa: E402
@@ -59,14 +59,17 @@ async def timed(work, repeat: int) -> tuple[float, object]:
     return statistics.median(samples), result
 
 
-async def bench_backend(name: str, url: str, requests: int, repeat: int) -> list[tuple]:
+async def bench_backend(
+    name: str, url: str, requests: int, repeat: int, *, generate: bool = True
+) -> list[tuple]:
     await asyncio.to_thread(upgrade_url, url)
     engine = create_engine(url)
     rows: list[tuple] = []
     try:
-        began = time.perf_counter()
-        await generate_register(engine, requests, YEAR, progress=True, now=NOW)
-        rows.append((name, f"generate {requests:,} requests", time.perf_counter() - began, ""))
+        if generate:
+            began = time.perf_counter()
+            await generate_register(engine, requests, YEAR, progress=True, now=NOW)
+            rows.append((name, f"generate {requests:,} requests", time.perf_counter() - began, ""))
         async with engine.begin() as conn:
             await conn.execute(sa.text("ANALYZE"))
         service = reports.TransparencyReports(Settings(), engine, s3=None)
@@ -107,10 +110,20 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--sqlite-file", help="SQLite register to use and keep (filled when it does not exist)"
+    )
     args = parser.parse_args(argv)
 
     results: list[tuple] = []
-    if not args.skip_sqlite:
+    if args.sqlite_file:
+        # A register kept from an earlier run (filled once: generating takes minutes).
+        path = Path(args.sqlite_file)
+        url = f"sqlite+aiosqlite:///{path}"
+        results += await bench_backend(
+            "SQLite", url, args.requests, args.repeat, generate=not path.exists()
+        )
+    elif not args.skip_sqlite:
         with tempfile.TemporaryDirectory(prefix="writ-bench-") as directory:
             url = f"sqlite+aiosqlite:///{Path(directory) / 'register.db'}"
             results += await bench_backend("SQLite", url, args.requests, args.repeat)

@@ -22,12 +22,15 @@ import msgspec
 SCHEMA_DIR = Path(__file__).parent / "schema"
 # Every contracts module with Structs or enums; a new module must be added here.
 MODULES = [
+    "agencies",
     "api",
     "billing",
     "collection",
     "determination",
     "enums",
     "legal_process",
+    "number_lookup",
+    "policy_simulation",
     "reporting",
     "retention",
     "submission",

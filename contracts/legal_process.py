@@ -66,6 +66,8 @@ class Requester(msgspec.Struct, frozen=True, kw_only=True):
     agency_registered: bool = False
     email_domain_verified: bool = False
     officer_known: bool = False
+    # On the roster but deactivated by the agency's admin (docs/agencies.md).
+    officer_deactivated: bool = False
 
 
 class LegalProcess(msgspec.Struct, frozen=True, kw_only=True):

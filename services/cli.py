@@ -14,7 +14,7 @@ import sys
 def _cmd_api(args: argparse.Namespace) -> int:
     from services.intake.server import serve
 
-    serve()
+    serve(workers=args.workers)
     return 0
 
 
@@ -137,6 +137,46 @@ def _cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     return asyncio.run(anchor())
 
 
+def _cmd_policy_simulate(args: argparse.Namespace) -> int:
+    """docs/policy.md: replay every recorded request with a candidate policy."""
+    import asyncio
+    import datetime as dt
+    import getpass
+
+    import msgspec
+
+    from services.decisions.policy import PolicyError, load_policy
+    from services.decisions.simulation import render_text
+    from services.platform.settings import get_settings
+    from services.register.case_register import Register
+    from services.register.policy_simulations import run_simulation
+
+    try:
+        candidate = load_policy(args.policy)
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except (PolicyError, ValueError) as exc:
+        print(f"writ policy simulate: {exc}", file=sys.stderr)
+        return 2
+    settings = get_settings()
+
+    async def replay() -> int:
+        register = Register.connect(settings.database_url_async)
+        try:
+            stored = await run_simulation(
+                register.engine, candidate, since=since, actor=f"cli:{getpass.getuser()}"
+            )
+        finally:
+            await register.close()
+        if args.format == "json":
+            print(msgspec.json.encode(stored).decode())
+        else:
+            print(f"simulation {stored.id}")
+            print(render_text(stored.report), end="")
+        return 0
+
+    return asyncio.run(replay())
+
+
 def _cmd_mailsink(args: argparse.Namespace) -> int:
     from services.stack.mailsink import main as mailsink_main
 
@@ -151,7 +191,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_up_command(sub)
 
-    sub.add_parser("api", help="run the intake API server").set_defaults(func=_cmd_api)
+    api = sub.add_parser("api", help="run the intake API server")
+    api.add_argument(
+        "--workers",
+        type=int,
+        help="API processes behind the one port (default: $WRIT_API_WORKERS, else 1; "
+        "0: one per CPU core)",
+    )
+    api.set_defaults(func=_cmd_api)
     sub.add_parser("worker", help="run the Temporal workflow worker").set_defaults(func=_cmd_worker)
     sub.add_parser("migrate", help="apply case-register migrations").set_defaults(func=_cmd_migrate)
 
@@ -184,6 +231,17 @@ def build_parser() -> argparse.ArgumentParser:
         "checkpoint", help="sign the chain head into object-locked S3 now"
     ).set_defaults(func=_cmd_audit_checkpoint)
 
+    policy = sub.add_parser("policy", help="the legal-handling policy (docs/policy.md)")
+    policy_sub = policy.add_subparsers(dest="policy_command", required=True)
+    simulate = policy_sub.add_parser(
+        "simulate",
+        help="replay every recorded request with a candidate policy and report what changes",
+    )
+    simulate.add_argument("--policy", required=True, help="the candidate policy JSON file")
+    simulate.add_argument("--since", help="only requests received on or after YYYY-MM-DD")
+    simulate.add_argument("--format", choices=["text", "json"], default="text")
+    simulate.set_defaults(func=_cmd_policy_simulate)
+
     mailsink = sub.add_parser("mailsink", help="run the local SMTP sink that keeps mail on disk")
     mailsink.add_argument("--host", default="127.0.0.1")
     mailsink.add_argument("--port", type=int, default=8025)
@@ -207,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     from services.billing.cli import add_billing_commands  # billing hook: writ billing export
 
     add_billing_commands(sub)
+    from services.agency_client.cli import add_agency_commands  # writ agency … (issue 15)
+
+    add_agency_commands(sub)
     return parser
 
 

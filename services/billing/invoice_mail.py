@@ -12,7 +12,7 @@ from typing import Any
 
 from services.billing.invoice_pdf import money
 from services.delivery import messages
-from services.delivery.mail import compose, send
+from services.delivery.mail import compose
 from services.platform.settings import Settings
 
 
@@ -42,7 +42,3 @@ def compose_invoice_mail(
         pdf, maintype="application", subtype="pdf", filename=f"{invoice['id']}.pdf"
     )
     return message
-
-
-def send_invoice_mail(settings: Settings, message: EmailMessage) -> str:
-    return send(settings, message)

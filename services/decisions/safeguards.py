@@ -16,7 +16,9 @@ def unverified_facts(requester: Requester) -> list[str]:
     """What intake could not establish about the requester (empty when verified)."""
     checks = {
         "agency not in the registry": requester.agency_registered,
-        "officer not known to the registry": requester.officer_known,
+        "officer not known to the registry": requester.officer_known
+        or requester.officer_deactivated,
+        "officer deactivated in the registry": not requester.officer_deactivated,
         "email domain does not match the agency": requester.email_domain_verified,
     }
     return [problem for problem, passed in checks.items() if not passed]

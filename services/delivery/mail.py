@@ -103,26 +103,6 @@ def agency_notice_message_id(request_id: str, subject_digest: str) -> str:
     return f"<agency-notice.{checked_request_id(request_id)}.{subject_digest}@writ>"
 
 
-def send_notice(
-    settings: Settings,
-    *,
-    to_address: str,
-    text: messages.MailText,
-    message_id: str,
-) -> str:
-    """Compose and send one notice; returns its Message-ID."""
-    return send(
-        settings,
-        compose(
-            settings,
-            to_address=to_address,
-            subject=text.subject,
-            message_id=message_id,
-            body=text.body,
-        ),
-    )
-
-
 def _require_plain_address(address: str) -> None:
     if any(char in address for char in '\r\n,;<>"') or address.count("@") != 1:
         raise InvalidMailAddress("one plain email address is required")

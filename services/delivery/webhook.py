@@ -1,9 +1,11 @@
 """The signed webhook that tells an agency its production is ready.
 
-Signature scheme (the agency's side verifies it with ``verify_webhook``):
-``Writ-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>``.
-Binding the timestamp into the MAC and rejecting old ones stops replays; several ``v1``
-values may be sent during a secret rotation. ``Writ-Delivery-Id`` is the same on every
+Signature scheme (the agency's side verifies it with ``verify_webhook``; docs/agencies.md):
+``Writ-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>``, the key
+being the secret's UTF-8 bytes as registered (it is not base64-decoded). Binding the
+timestamp into the MAC and rejecting old ones stops replays. During a secret rotation's
+overlap the header carries one ``v1`` per secret (new first), so the agency may verify with
+either. ``Writ-Delivery-Id`` is the same on every
 attempt for a request, so the agency can drop duplicates: each retry carries a fresh
 timestamp and presigned URL, but it is the same delivery.
 """
@@ -16,6 +18,7 @@ import hmac
 import ipaddress
 import socket
 import uuid
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,8 +54,13 @@ class UnsafeWebhookUrl(ValueError):
 # --- signing -------------------------------------------------------------------------------
 
 
-def sign_webhook(secret: bytes, timestamp: int, body: bytes) -> str:
-    return f"t={int(timestamp)},v1={_mac(secret, int(timestamp), body)}"
+def sign_webhook(secret: bytes | Sequence[bytes], timestamp: int, body: bytes) -> str:
+    """The ``Writ-Signature`` value: one ``v1`` per secret (a rotation's overlap has two)."""
+    keys = [secret] if isinstance(secret, bytes) else list(secret)
+    if not keys:
+        raise ValueError("at least one webhook secret is needed to sign")
+    macs = ",".join(f"v1={_mac(key, int(timestamp), body)}" for key in keys)
+    return f"t={int(timestamp)},{macs}"
 
 
 def verify_webhook(
@@ -144,7 +152,7 @@ def production_ready_payload(
 
 def deliver_webhook(
     url: str,
-    secret: bytes,
+    secret: bytes | Sequence[bytes],
     delivery_id: str,
     payload: dict[str, Any],
     *,

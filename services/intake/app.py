@@ -26,6 +26,10 @@ from services.intake.health.controllers import healthz, metrics, readyz
 from services.intake.legal_holds.controllers import LegalHoldController
 from services.intake.legal_processes.controllers import LegalProcessController
 from services.intake.legal_processes.services import IntakeService
+from services.intake.number_lookups.controllers import NumberLookupController  # issue 11
+from services.intake.openapi import document_operations
+from services.intake.policy.controllers import PolicySimulationController  # issue 11
+from services.intake.portal.controllers import PortalController
 from services.intake.problems import http_exception_handler, internal_error_handler
 from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
@@ -100,7 +104,7 @@ def create_app(
             if own_register:
                 await reg.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             healthz,
             readyz,
@@ -116,6 +120,9 @@ def create_app(
             TransparencyUIController,
             BillingController,  # billing hook (docs/billing.md)
             BillingUIController,  # billing hook: billing pages of the review UI
+            PolicySimulationController,  # issue 11: /v1/policy/simulations (docs/policy.md)
+            NumberLookupController,  # issue 11: /v1/number-lookups
+            PortalController,  # the agency portal under /portal/ (issue 15)
         ],
         lifespan=[lifespan],
         state=state,
@@ -132,6 +139,9 @@ def create_app(
             Exception: internal_error_handler,
         },
         request_max_body_size=settings.max_document_bytes + 1024 * 1024,
+        # Litestar's default logging config would replace the root handler at start-up
+        # with a plain-text one: services/platform/logging.py owns every line (JSON, redacted).
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="Writ legal-process API",
             version="1.0.0",
@@ -146,3 +156,5 @@ def create_app(
             security=[{"bearer": []}],
         ),
     )
+    document_operations(app)  # roles, errors, examples, webhooks (services/intake/openapi.py)
+    return app

@@ -44,7 +44,7 @@ def provide_review_service(intake_service: IntakeService) -> ReviewService:
 
 
 def provide_agency_service(intake_service: IntakeService) -> AgencyService:
-    return AgencyService(intake_service.register)
+    return AgencyService(intake_service.register, intake_service.settings)
 
 
 # Declared on every controller; Litestar builds only those a handler names as parameters.

@@ -25,6 +25,7 @@ from services.platform.settings import Settings
 
 SUBMISSIONS = "submissions"
 DOWNLOADS = "downloads"
+NUMBER_LOOKUPS = "number lookups"  # issue 11: /v1/number-lookups
 
 
 class RateLimitSettingError(ValueError):
@@ -48,6 +49,9 @@ class AgencyRateLimits:
         self._rules = {
             SUBMISSIONS: _rules("WRIT_RATE_LIMIT_SUBMISSIONS", settings.rate_limit_submissions),
             DOWNLOADS: _rules("WRIT_RATE_LIMIT_DOWNLOADS", settings.rate_limit_downloads),
+            NUMBER_LOOKUPS: _rules(
+                "WRIT_RATE_LIMIT_NUMBER_LOOKUPS", settings.rate_limit_number_lookups
+            ),
         }
 
     def check(self, kind: str, agency_id: str) -> None:

@@ -74,8 +74,9 @@ ID_KEYS = frozenset(
 
 _PATTERNS = (
     # Telephone numbers in any common format, but not digit runs inside a longer token
-    # (a UUID's groups, a hex digest, a key like ``doc_5550100123``).
-    re.compile(r"(?<![\w-])[+(]?\d[\d\s().-]{8,}\d(?![\w-])"),
+    # (a UUID's groups, a hex digest, a key like ``doc_5550100123``); a leading + may be
+    # percent-encoded, as in the query string of a number lookup's access-log line.
+    re.compile(r"(?<![\w-])(?:%2[Bb]|[+(])?\d[\d\s().-]{8,}\d(?![\w-])"),
     re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),  # emails
     re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"),  # IPv4
     # SQL parameters that database drivers append to their error messages.
@@ -132,6 +133,23 @@ def redact_personal_data(
     return event_dict
 
 
+def access_log_fields(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """uvicorn's access line as fields (method, path, status) instead of one string; the
+    client's address is left out and the path (its query string may carry anything) is
+    redacted here, since ``path`` is otherwise passed through as one of our ids."""
+    record = event_dict.get("_record")
+    args = event_dict.pop("positional_args", None) or ()  # the formatter passes them
+    if record is not None and record.name == "uvicorn.access" and len(args) == 5:
+        _client, method, path, http_version, status = args
+        event_dict["event"] = "http request"
+        event_dict.update(
+            method=method, path=redact_text(str(path)), http_version=http_version, status=status
+        )
+    return event_dict
+
+
 def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     json = (not sys.stderr.isatty()) if json is None else json
     shared: list[Any] = [
@@ -154,7 +172,8 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, access_log_fields, *shared],
+            pass_foreign_args=True,
         )
     )
     root = logging.getLogger()

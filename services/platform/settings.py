@@ -65,6 +65,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Scaling on one machine (docs/scaling.md): API processes ``writ api`` runs behind its
+    # one port (uvicorn's workers; 0: one per CPU core), and ``writ worker`` processes
+    # ``writ up`` runs, each with its activity slots and its thread pool for the blocking
+    # calls (boto3, DuckDB, PDF rendering) that never run on the event loop.
+    api_workers: int = 1
+    worker_processes: int = 1
+    worker_activity_slots: int = 32
+    worker_activity_threads: int = 16
     public_base_url: str = ""
 
     jwt_issuer: str = "writ-local"
@@ -77,6 +85,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # such as "60/minute" or "10/second;500/day", counted per API process; empty: off.
     rate_limit_submissions: str = "60/minute;2000/day"
     rate_limit_downloads: str = "120/minute"
+    # Number ownership lookups by agencies (issue 11): each is a question about a number.
+    rate_limit_number_lookups: str = "30/minute;500/day"
 
     # The legal entity named on records custodians' certificates.
     provider_name: str = "Writ Communications, Inc."

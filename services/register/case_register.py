@@ -15,6 +15,7 @@ from services.register.audit import AuditLog
 from services.register.disclosures import Disclosures
 from services.register.documents import Documents
 from services.register.legal_processes import LegalProcesses
+from services.register.outbox import Outbox
 from services.register.review_assignments import ReviewAssignments
 
 T = TypeVar("T")
@@ -28,6 +29,7 @@ class Register:
         self.disclosures = Disclosures(engine)
         self.documents = Documents(engine)
         self.legal_processes = LegalProcesses(engine)
+        self.outbox = Outbox(engine)
         self.review_assignments = ReviewAssignments(engine)
 
     @classmethod

@@ -53,6 +53,10 @@ def create_engine(database_url_async: str) -> AsyncEngine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # In WAL mode NORMAL syncs at checkpoints, not at every commit: a crash of the
+            # process loses nothing, a power cut may lose the last commits. The local register
+            # only (production runs PostgreSQL); see bench/README.md (issue 12).
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine

@@ -19,6 +19,7 @@ from services.register import audit
 from services.register.engine import as_utc, transaction, utcnow
 from services.register.review_assignments import assigned_to
 from services.register.tables import audit_events, legal_processes, process_targets
+from services.register.transparency import write_facts
 
 
 class LegalProcessRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -144,8 +145,9 @@ class LegalProcesses:
             return {(r.kind, r.value) for r in rows}
 
     async def insert(self, record: LegalProcessRecord, actor: str) -> None:
-        """Record a request taken in, its targets (``record.process.targets``) and the
-        ``received`` audit event, together or not at all."""
+        """Record a request taken in, its targets (``record.process.targets``), the
+        ``received`` audit event and its transparency facts (§10), together or not at all:
+        one transaction, one commit per submission."""
         row = _row(record)
 
         async def write(conn: AsyncConnection) -> None:
@@ -165,6 +167,7 @@ class LegalProcesses:
                     "duplicate_of": record.duplicate_of,
                 },
             )
+            await conn.run_sync(write_facts, [record.id])
 
         await transaction(self.engine, write)
 
@@ -285,13 +288,16 @@ class LegalProcesses:
         async with self.engine.connect() as conn:
             return {(r[0], r[1], bool(r[2])): int(r[3]) for r in await conn.execute(query)}
 
-    async def apply_status_change(self, change: StatusChange) -> None:
-        """Idempotent: re-applying the same change (an activity retry) writes no second event."""
+    async def apply_status_change(self, change: StatusChange) -> str:
+        """Idempotent: re-applying the same change (an activity retry) writes no second event.
+        The request's transparency facts (§10) are refreshed in the same transaction.
+        Returns the request's process type (for the worker's metrics)."""
 
-        async def write(conn: AsyncConnection) -> None:
+        async def write(conn: AsyncConnection) -> str:
             current = (
                 await conn.execute(
                     sa.select(
+                        legal_processes.c.process_type,
                         legal_processes.c.status,
                         legal_processes.c.escalated,
                         legal_processes.c.overdue,
@@ -317,8 +323,6 @@ class LegalProcesses:
                 and (change.outcome is None or current.outcome == change.outcome.value)
                 and change.determination is None
             )
-            if unchanged and not change.event:
-                return
             if not unchanged:
                 await conn.execute(
                     legal_processes.update()
@@ -343,8 +347,11 @@ class LegalProcesses:
                     action=change.event,
                     detail=dict(change.event_detail),
                 )
+            # Also when nothing changed: a retry may follow a crash before the facts.
+            await conn.run_sync(write_facts, [change.request_id])
+            return current.process_type
 
-        await transaction(self.engine, write)
+        return await transaction(self.engine, write)
 
     async def set_production(self, request_id: str, key: str, actor: str) -> None:
         async def write(conn: AsyncConnection) -> None:

@@ -20,6 +20,7 @@ from contracts.enums import TERMINAL_STATUSES, DataCategory, IdentifierKind, Sta
 from contracts.retention import HoldScope, RetentionClass, RetentionReport
 from services.register.audit import append
 from services.register.audit_seals import seal_segment
+from services.register.determination_inputs import determination_inputs
 from services.register.engine import as_utc, transaction, utcnow
 from services.register.tables import (
     audit_events,
@@ -317,6 +318,10 @@ async def record_request_purge(
             )
             await conn.execute(
                 process_targets.delete().where(process_targets.c.request_id == request_id)
+            )
+            # What its determination was made from goes with the case record (issue 11).
+            await conn.execute(
+                determination_inputs.delete().where(determination_inputs.c.request_id == request_id)
             )
             await conn.execute(legal_processes.delete().where(legal_processes.c.id == request_id))
         else:

@@ -29,6 +29,11 @@ agencies = sa.Table(
     sa.Column("webhook_url", sa.String(2000)),
     sa.Column("webhook_secret", sa.String(200)),
     sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+    # agency registry (migration 0006_agency_registry): the secret replaced by a rotation
+    # keeps signing until the overlap ends, so the agency can switch without a gap.
+    sa.Column("previous_webhook_secret", sa.String(200)),
+    sa.Column("previous_secret_expires_at", UTC_TIMESTAMP),
+    sa.Column("updated_at", UTC_TIMESTAMP),
 )
 
 officers = sa.Table(
@@ -39,6 +44,22 @@ officers = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("badge", sa.String(64)),
     sa.Column("phone", sa.String(32)),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("deactivated_at", UTC_TIMESTAMP),
+)
+
+# Every change to an agency's registration, as the admin API's history shows it (secrets are
+# never written here: a rotation is recorded as the fact and the overlap's end).
+agency_changes = sa.Table(
+    "agency_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("agency_id", sa.String(64), sa.ForeignKey("agencies.id"), nullable=False),
+    sa.Column("at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("changes", sa.JSON, nullable=False),
+    sa.Index("ix_agency_changes_agency_id", "agency_id"),
 )
 
 legal_processes = sa.Table(
@@ -168,4 +189,29 @@ audit_seals = sa.Table(
     sa.Column("sealed_by", sa.String(200), nullable=False),
     sa.Column("prev_seal_hash", sa.String(64), nullable=False),
     sa.Column("seal_hash", sa.String(64), nullable=False),
+)
+
+# Every outgoing mail and webhook, recorded before it is sent (docs/operations.md, "Mail
+# and webhooks: exactly once"): keyed by purpose + request id (+ what it is about), with
+# the Message-ID or Writ-Delivery-Id every attempt carries. ``sent_at`` is set in the same
+# transaction as the audit event that marks the step done; a row with attempts > 1 and no
+# ``sent_at`` is a send whose outcome was never recorded. No address, no body.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.String(300), primary_key=True),
+    sa.Column(
+        "request_id",
+        sa.String(40),
+        sa.ForeignKey("legal_processes.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("purpose", sa.String(40), nullable=False),
+    sa.Column("message_id", sa.String(300), nullable=False),
+    sa.Column("created_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_attempt_at", UTC_TIMESTAMP, nullable=False),
+    sa.Column("sent_at", UTC_TIMESTAMP),
+    sa.Index("ix_outbox_request_id", "request_id"),
 )

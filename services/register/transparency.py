@@ -400,9 +400,17 @@ def _store_accounts(conn: sa.Connection, request_id: str, accounts: Sequence[str
 async def record_status_facts(
     engine: AsyncEngine, change: StatusChange, *, s3: Any = None, productions_bucket: str = ""
 ) -> None:
-    """The hook after each status change (``record_status`` activity): refresh the request's
-    facts and, when it produced records, the accounts they were attributed to."""
+    """Refresh the request's facts and, when it produced records, the accounts they were
+    attributed to (``LegalProcesses.apply_status_change`` writes the facts itself)."""
     await refresh_report_facts(engine, [change.request_id])
+    await record_produced_accounts(engine, change, s3=s3, productions_bucket=productions_bucket)
+
+
+async def record_produced_accounts(
+    engine: AsyncEngine, change: StatusChange, *, s3: Any = None, productions_bucket: str = ""
+) -> None:
+    """The hook after each status change (``record_status`` activity): when the change
+    produced records, the accounts they were attributed to."""
     if change.outcome is not None and change.outcome.value in PRODUCED and s3 is not None:
         await record_production_accounts(engine, s3, productions_bucket, change.request_id)
 

@@ -2,11 +2,19 @@
 
 Run as a child process: ``python -m services.stack.mailsink --host 127.0.0.1
 --port 8025 --dir .writ/mail``. Nothing is relayed anywhere.
+
+Idempotent on Message-ID, as receiving mail systems are: a message whose Message-ID the
+sink already holds is accepted (250) and dropped, so a sender that resends after a crash
+between its send and its "done" mark (docs/operations.md, "Mail and webhooks: exactly
+once") delivers once. The claim is a hard link named by the Message-ID's digest under
+``.message-ids/``, made atomically before the .eml appears, so two concurrent deliveries
+of the same message, in one sink or two on the same directory, store one.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import signal
 import threading
@@ -22,6 +30,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 _EML_SUFFIX = ".eml"
+_IDS_DIRECTORY = ".message-ids"
 
 
 class MaildirHandler:
@@ -35,8 +44,11 @@ class MaildirHandler:
         return "250 Message accepted for delivery"
 
 
-def store_message(directory: Path, mail_from: str, rcpt_tos: list[str], content: bytes) -> Path:
-    """Write one message with its envelope, as headers, in front (Bcc leaves no other trace)."""
+def store_message(
+    directory: Path, mail_from: str, rcpt_tos: list[str], content: bytes
+) -> Path | None:
+    """Write one message with its envelope, as headers, in front (Bcc leaves no other
+    trace). None when a message with the same Message-ID is already stored (a resend)."""
     envelope = (
         f"X-Envelope-From: {mail_from}\r\nX-Envelope-To: {', '.join(rcpt_tos)}\r\n"
     ).encode()
@@ -45,9 +57,26 @@ def store_message(directory: Path, mail_from: str, rcpt_tos: list[str], content:
     final = directory / (name + _EML_SUFFIX)
     partial = directory / (name + ".part")
     partial.write_bytes(envelope + content)
+    message_id = message_id_of(content)
+    if message_id is not None:
+        ids = directory / _IDS_DIRECTORY
+        ids.mkdir(exist_ok=True)
+        try:
+            # Atomic and exclusive: exactly one delivery of a Message-ID gets the claim.
+            os.link(partial, ids / hashlib.sha256(message_id.encode()).hexdigest())
+        except FileExistsError:
+            partial.unlink()
+            return None
     # A reader never sees a half-written .eml: the rename is atomic.
     os.replace(partial, final)
     return final
+
+
+def message_id_of(content: bytes) -> str | None:
+    """The Message-ID header of a raw message, as the sender wrote it (stripped)."""
+    headers = BytesParser(policy=policy.default).parsebytes(content, headersonly=True)
+    value = headers.get("Message-ID")
+    return str(value).strip() if value else None
 
 
 class MailSink:

@@ -428,8 +428,10 @@ class WritWorker(WritProcess):
         temporal_address: str,
         namespace: str,
         task_queue: str,
+        name: str = "worker",
     ) -> None:
         super().__init__(log_path, env)
+        self.name = name  # "worker", "worker-2", …: one per process (docs/scaling.md)
         self.temporal_address = temporal_address
         self.namespace = namespace
         self.task_queue = task_queue

@@ -231,13 +231,18 @@ class Stack:
             data.log("mailsink"), self.env, port=config.smtp_port, mail_dir=data.mail
         )
         self.migration = Migration(data.log("migrate"), self.env)
-        self.worker = WritWorker(
-            data.log("worker"),
-            self.env,
-            temporal_address=settings.temporal_address,
-            namespace=settings.temporal_namespace,
-            task_queue=settings.task_queue,
-        )
+        self.workers = [
+            WritWorker(
+                data.log(name),
+                self.env if i == 0 else self._extra_worker_env(),
+                temporal_address=settings.temporal_address,
+                namespace=settings.temporal_namespace,
+                task_queue=settings.task_queue,
+                name=name,
+            )
+            for i, name in enumerate(worker_names(settings.worker_processes))
+        ]
+        self.worker = self.workers[0]
         self.api = WritApi(data.log("api"), self.env, port=config.api_port)
         # Everything spawned, in start order; shutdown walks it backwards.
         self.started: list[ManagedProcess] = []
@@ -245,6 +250,12 @@ class Stack:
         self.started_at = time.monotonic()
         self.ready_after: float | None = None
         self.restart_budget = RestartBudget()
+
+    def _extra_worker_env(self) -> dict[str, str]:
+        """A second or later worker process: the same settings, but the periodic audit
+        checkpoint is left to the first (one anchoring loop per stack; deliveries anchor
+        in whichever process runs them)."""
+        return self.env | {"WRIT_AUDIT_CHECKPOINT_EVERY_MINUTES": "0"}
 
     # -- starting ---------------------------------------------------------------------
 
@@ -263,11 +274,13 @@ class Stack:
         self._provision_buckets()
         self._seed_demo_lake()
 
-        self._spawn(self.worker)
+        for worker in self.workers:
+            self._spawn(worker)
         self._spawn(self.api)
-        self._wait_ready(
-            self.worker, self.config.ready_timeout, f"polling task queue {self.settings.task_queue}"
-        )
+        for worker in self.workers:
+            self._wait_ready(
+                worker, self.config.ready_timeout, f"polling task queue {self.settings.task_queue}"
+            )
         self._wait_ready(self.api, self.config.ready_timeout, f"/readyz 200 on {self.api.base_url}")
         self.ready_after = time.monotonic() - self.started_at
 
@@ -380,7 +393,7 @@ class Stack:
     def restartable(self, child: ManagedProcess) -> bool:
         """Only the stateless Writ processes; Temporal, SeaweedFS and the mail sink hold
         data, and one of them dying takes the stack down rather than being papered over."""
-        return child is self.api or child is self.worker
+        return child is self.api or child in self.workers
 
     def restart(self, child: ManagedProcess, delay: float) -> None:
         """Wait ``delay`` (still answering Ctrl-C), start ``child`` again, wait until ready."""
@@ -442,6 +455,11 @@ class Stack:
             child.stop()
             took = time.monotonic() - began
             self.say(f"{child.name} stopped (code {child.proc.returncode}, {took:.1f} s)")
+
+
+def worker_names(count: int) -> list[str]:
+    """The worker children's names: "worker", then "worker-2" … (at least one)."""
+    return ["worker"] + [f"worker-{i}" for i in range(2, max(1, count) + 1)]
 
 
 def _search_attributes() -> dict[str, str]:

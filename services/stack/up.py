@@ -83,6 +83,15 @@ def add_up_arguments(parser: argparse.ArgumentParser) -> None:
     )
     ports.add_argument("--smtp-port", type=int, default=8025, help="mail sink SMTP (default 8025)")
     parser.add_argument("--headless", action="store_true", help="do not serve the Temporal web UI")
+    scale = parser.add_argument_group("processes (docs/scaling.md)")
+    scale.add_argument(
+        "--api-workers",
+        type=int,
+        help="API processes behind the API port (default: $WRIT_API_WORKERS; 0: one per core)",
+    )
+    scale.add_argument(
+        "--workers", type=int, help="worker processes (default: $WRIT_WORKER_PROCESSES)"
+    )
     parser.add_argument(
         "--ready-timeout",
         type=float,
@@ -115,6 +124,7 @@ def run_up(args: argparse.Namespace) -> int:
     except (ValueError, msgspec.ValidationError) as exc:
         complain(f"invalid WRIT_* settings: {exc}")
         return 1
+    base = _with_process_counts(base, args)
     config = config_from_args(args, base)
     data = config.data
 
@@ -153,6 +163,16 @@ def run_up(args: argparse.Namespace) -> int:
         return 0
     finally:
         lock.release()
+
+
+def _with_process_counts(base: Settings, args: argparse.Namespace) -> Settings:
+    """``--api-workers`` and ``--workers`` over the WRIT_* settings."""
+    counts = {}
+    if getattr(args, "api_workers", None) is not None:
+        counts["api_workers"] = args.api_workers
+    if getattr(args, "workers", None) is not None:
+        counts["worker_processes"] = max(1, args.workers)
+    return msgspec.structs.replace(base, **counts) if counts else base
 
 
 def _with_signing_key(base: Settings, data: DataDir) -> Settings:

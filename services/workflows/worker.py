@@ -14,9 +14,10 @@ from temporalio.worker import Worker
 from services.decisions.policy import load_policy
 from services.delivery.signing import load_signer
 from services.platform.logging import configure_logging
+from services.platform.metrics import refresh_queue_gauges
 from services.platform.objectstore import s3_client
 from services.platform.settings import Settings, get_settings
-from services.platform.temporal import connect
+from services.platform.temporal import connect, temporal_runtime
 from services.platform.tracing import configure_tracing
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
@@ -54,7 +55,9 @@ def build_worker(
         + retention.all()
         + billing_activities(settings, register, client),
         activity_executor=executor,
-        max_concurrent_activities=16,
+        # Async activities (the register writes) wait on I/O and need only a slot; the
+        # blocking ones (boto3, DuckDB, PDF) also take one of the executor's threads.
+        max_concurrent_activities=settings.worker_activity_slots,
     )
 
 
@@ -68,7 +71,9 @@ async def run_worker(settings: Settings | None = None) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor:
+    with concurrent.futures.ThreadPoolExecutor(
+        max_workers=settings.worker_activity_threads
+    ) as executor:
         worker = build_worker(client, settings, register, executor=executor)
         log.info("worker started", task_queue=settings.task_queue)
         async with worker:
@@ -76,9 +81,15 @@ async def run_worker(settings: Settings | None = None) -> None:
             if resumed:
                 log.warning("resumed requests left unstarted by an earlier crash", count=resumed)
             anchoring = asyncio.create_task(_anchor_periodically(settings, register, stop))
+            gauges = None
+            if settings.worker_metrics_address:  # business metrics beside the SDK's
+                meter = temporal_runtime(settings.worker_metrics_address).metric_meter
+                gauges = asyncio.create_task(refresh_queue_gauges(meter, register, stop))
             await stop.wait()
             log.info("worker stopping: finishing running activities")
             await anchoring
+            if gauges is not None:
+                await gauges
     await register.close()
 
 

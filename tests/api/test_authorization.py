@@ -145,6 +145,35 @@ ENDPOINTS = {
     "disclosures": Endpoint("GET", "/v1/disclosures", frozenset({"auditor", "legal", "admin"})),
     "list-agencies": Endpoint("GET", "/v1/agencies", frozenset({"admin"})),
     "register-agency": Endpoint("POST", "/v1/agencies", frozenset({"admin"}), body=new_agency),
+    # The agency registry ({agency_id} is the own agency): an agency reads only its own.
+    "read-agency": Endpoint("GET", "/v1/agencies/{agency_id}", frozenset({"admin", "agency_own"})),
+    "update-agency": Endpoint(
+        "PATCH",
+        "/v1/agencies/{agency_id}",
+        frozenset({"admin"}),
+        body=lambda w: {"json": {"name": "Raleigh Police Department"}},
+    ),
+    "agency-history": Endpoint("GET", "/v1/agencies/{agency_id}/history", frozenset({"admin"})),
+    "add-officer": Endpoint(
+        "POST",
+        "/v1/agencies/{agency_id}/officers",
+        frozenset({"admin"}),
+        body=lambda w: {
+            "json": {"name": "Sam Rivera", "email": f"s.{uuid.uuid4().hex[:8]}@raleighpd.gov"}
+        },
+    ),
+    "deactivate-officer": Endpoint(
+        "POST", "/v1/agencies/{agency_id}/officers/{email}/deactivate", frozenset({"admin"})
+    ),
+    "reactivate-officer": Endpoint(
+        "POST", "/v1/agencies/{agency_id}/officers/{email}/reactivate", frozenset({"admin"})
+    ),
+    "rotate-webhook-secret": Endpoint(
+        "POST",
+        "/v1/agencies/{agency_id}/webhook-secret",
+        frozenset({"admin"}),
+        body=lambda w: {"json": {"overlap_hours": 1}},
+    ),
     # Public by design: anyone holding a production must be able to check its signature.
     "jwks": Endpoint("GET", "/.well-known/jwks.json", frozenset(ROLES)),
     # Retention: legal places and lifts holds; legal and auditors read them.
@@ -273,7 +302,23 @@ async def test_authorization_matrix(
             json={"case_number": "2026-CR-9", "reason": "litigation hold"},
         )
         hold_id = placed.json()["id"]
-    path = endpoint.path.format(id=request_id, hold_id=hold_id, **billing_documents)
+    path = endpoint.path.format(
+        id=request_id,
+        hold_id=hold_id,
+        agency_id=live_world.own_agency,
+        email="j.doe@raleighpd.gov",
+        **billing_documents,
+    )
+    if name == "deactivate-officer" and role in endpoint.allowed:
+        # Deactivate an officer added for this cell: the world's officer stays active.
+        officer = f"gone.{uuid.uuid4().hex[:8]}@raleighpd.gov"
+        added = await live_world.api.post(
+            f"/v1/agencies/{live_world.own_agency}/officers",
+            headers=live_world.headers("admin"),
+            json={"name": "Gone", "email": officer},
+        )
+        assert added.status_code == 201, added.text
+        path = path.replace("j.doe@raleighpd.gov", officer)
 
     response = await live_world.api.request(
         endpoint.method, path, headers=live_world.headers(role), **endpoint.body(live_world)

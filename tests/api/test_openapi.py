@@ -9,8 +9,10 @@ import uuid
 import msgspec
 import pytest
 
+import contracts.agencies
 import contracts.api
 import contracts.billing
+import contracts.policy_simulation
 import contracts.retention
 import contracts.submission
 from tests.support import MINIMAL_PDF
@@ -33,7 +35,13 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    for module in (contracts.api, contracts.retention, contracts.billing):
+    for module in (
+        contracts.api,
+        contracts.agencies,
+        contracts.retention,
+        contracts.billing,
+        contracts.policy_simulation,
+    ):
         if hasattr(module, name):
             return getattr(module, name)
     return getattr(contracts.submission, name)
@@ -81,8 +89,10 @@ def test_every_error_is_documented_as_a_problem(openapi):
         if not name.startswith(("GET /v1", "POST /v1")):
             continue
         responses = operation["responses"]
-        assert "4XX" in responses, name
-        assert "application/problem+json" in responses["4XX"]["content"], name
+        errors = [status for status in responses if status.startswith("4")]
+        assert errors, name
+        for status in errors:
+            assert "application/problem+json" in responses[status]["content"], (name, status)
         assert "400" not in responses, (
             f"{name} documents Litestar's validation-error shape, which it never sends"
         )

@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 # Billing and the transparency report keep their tables beside their code; importing them
 # puts those tables on ``metadata``.
-from services.register import billing, review_assignments, transparency  # noqa: F401
+from services.register import (  # noqa: F401
+    billing,
+    determination_inputs,
+    policy_simulations,
+    review_assignments,
+    transparency,
+)
 from services.register.migrations import downgrade_url, upgrade_url
 from services.register.tables import metadata
 

@@ -60,6 +60,12 @@ async def _sign_out(page) -> None:
     await page.wait_for_url("**/ui/login")
 
 
+async def _submit(page, button) -> None:
+    """Click a form's button and wait for the page it lands on (the same URL again)."""
+    async with page.expect_navigation():
+        await button.click()
+
+
 async def _flash(page) -> str:
     return (await page.locator("p.flash:not(#session-warning)").first.text_content()) or ""
 
@@ -150,8 +156,7 @@ async def test_a_reviewers_day_in_the_browser(
             await page.get_by_label("What the agency confirmed").fill(
                 "Sgt. Doe confirmed the request and the danger."
             )
-            await page.get_by_role("button", name="Record the call-back").click()
-            await page.wait_for_url(f"{served}/ui/requests/{emergency}")
+            await _submit(page, page.get_by_role("button", name="Record the call-back"))
             assert "recorded. Status now in_review" in await _flash(page)
             determination = await page.text_content("section[aria-labelledby=determination]")
             assert "callback_required" not in determination
@@ -159,8 +164,7 @@ async def test_a_reviewers_day_in_the_browser(
 
             # First approval: one of two; the four-eyes state is on the page.
             await page.get_by_label("Note (optional)").fill("Danger is imminent; BSI only.")
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{emergency}")
+            await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "(1 of 2 approvals)" in await _flash(page)
             four_eyes = await page.text_content("#four-eyes")
             assert "1 of 2" in four_eyes and "alice" in four_eyes
@@ -168,8 +172,7 @@ async def test_a_reviewers_day_in_the_browser(
             await page.screenshot(path=str(shots / "emergency-mid-approval.png"), full_page=True)
 
             # The same reviewer cannot be the second approver.
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{emergency}")
+            await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "four-eyes" in await _flash(page)
             assert "1 of 2" in await page.text_content("#four-eyes")
 
@@ -177,8 +180,7 @@ async def test_a_reviewers_day_in_the_browser(
             await _sign_out(page)
             await _sign_in(page, served, mint("reviewer", sub="bob", ttl=3600))
             await page.goto(f"{served}/ui/requests/{emergency}")
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{emergency}")
+            await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "Decision recorded: approved" in await _flash(page)
             await wait_for_status(api, agency["headers"], emergency, {"closed"}, timeout=120)
             await _reload_until(page, "#status", "closed")
@@ -204,8 +206,7 @@ async def test_a_reviewers_day_in_the_browser(
             await page.locator("#reject-note").fill(
                 "Asks for far more than the affidavit supports."
             )
-            await page.get_by_role("button", name="Reject").click()
-            await page.wait_for_url(f"{served}/ui/requests/{to_reject}")
+            await _submit(page, page.get_by_role("button", name="Reject"))
             await wait_for_status(api, agency["headers"], to_reject, {"rejected"}, timeout=60)
             await _reload_until(page, "#status", "rejected")
             assert "overbroad" in await page.text_content("#timeline")
@@ -214,14 +215,12 @@ async def test_a_reviewers_day_in_the_browser(
             await page.goto(f"{served}/ui/requests/{to_narrow}")
             await page.get_by_text("Narrow the scope").click()
             await page.get_by_label("From").fill("2026-07-01")
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{to_narrow}")
+            await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "cannot widen the date range" in await _flash(page)
             await page.get_by_text("Narrow the scope").click()
             await page.get_by_label(lake.email).uncheck()
             await page.get_by_label("From").fill("2026-09-01")
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{to_narrow}")
+            await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "Decision recorded: approved" in await _flash(page)
         finally:
             await browser.close()
@@ -299,11 +298,9 @@ async def test_an_expired_session_keeps_the_typed_text(
             await page.get_by_label("Bearer token").fill(
                 token_of(mint("reviewer", sub="alice", ttl=3600))
             )
-            await page.get_by_role("button", name="Sign in").click()
-            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            await _submit(page, page.get_by_role("button", name="Sign in"))
             assert await page.locator("#escalate-note").input_value() == text
-            await page.get_by_role("button", name="Escalate to legal").click()
-            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            await _submit(page, page.get_by_role("button", name="Escalate to legal"))
             assert "escalated to legal" in await _flash(page)
             assert text in await page.text_content("#timeline")
         finally:

@@ -50,8 +50,8 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
             assert "Reasons" in body and "content" in body  # a §2703(d) order never reaches content
             assert "+19195550100" not in page.url
 
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            async with page.expect_navigation():  # the same URL again, after the POST
+                await page.get_by_role("button", name="Approve", exact=True).click()
             assert "Decision recorded: approved" in await page.text_content("body")
 
             await wait_for_status(api, agency["headers"], request_id, {"closed"}, timeout=90)

@@ -16,6 +16,7 @@ PUBLIC_PATHS = [
     "^/metrics$",
     "^/schema",
     "^/ui(/|$)",
+    "^/portal(/|$)",  # the agency portal signs in with its own session cookie
     "^/\\.well-known/jwks\\.json$",
 ]
 

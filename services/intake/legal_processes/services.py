@@ -40,12 +40,11 @@ from services.intake.legal_processes.views import to_view
 from services.intake.problems import Problem, invalid_field
 from services.platform.objectstore import sha256_hex
 from services.platform.settings import Settings
-from services.register.agencies import AgencyRecord
+from services.register.agencies import AgencyRecord, OfficerStatus
 from services.register.case_register import Register
 from services.register.documents import DocumentRecord
 from services.register.engine import as_utc
 from services.register.legal_processes import LegalProcessRecord
-from services.register.transparency import refresh_report_facts
 from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -162,7 +161,7 @@ class IntakeService:
             case_targets = await self.register.legal_processes.case_targets(duplicate_of)
             if {(t.kind.value, t.value) for t in targets} <= case_targets:
                 # Same case, nothing new asked: point the agency at the request already in hand.
-                view = await self.view(duplicate_of)
+                view = await self.recorded_view(duplicate_of)
                 return msgspec.structs.replace(
                     view,
                     message=f"duplicate: every target is already in request {duplicate_of} "
@@ -173,7 +172,7 @@ class IntakeService:
         if document_key is None:
             document_key = f"documents/{principal.agency_id}/{request_id}/process.pdf"
             await self._put_document(document_key, document)
-        officer_known = await self.register.agencies.officer_known(
+        officer_status = await self.register.agencies.officer_status(
             agency.id, submission.officer.email
         )
         process = self._to_process(
@@ -185,7 +184,7 @@ class IntakeService:
             document_key,
             document_sha,
             duplicate_of,
-            officer_known,
+            officer_status,
         )
         record = LegalProcessRecord(
             id=request_id,
@@ -217,7 +216,6 @@ class IntakeService:
                 if replay is not None:
                     return replay, False
             raise
-        await refresh_report_facts(self.register.engine, [request_id])  # transparency (§10)
         try:
             await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:
@@ -244,7 +242,11 @@ class IntakeService:
         message = (
             f"linked to earlier request {duplicate_of} for the same case" if duplicate_of else ""
         )
-        return await self.view(request_id, message=message), True
+        # Answered from what was just written: the workflow has only been started, and
+        # querying it would wait for its first workflow task (bench/README.md, issue 12).
+        return to_view(
+            msgspec.structs.replace(record, updated_at=record.received_at), message=message
+        ), True
 
     async def _replay(
         self, principal: Principal, idempotency_key: str, digest: str
@@ -266,7 +268,9 @@ class IntakeService:
         if earlier.status is Status.RECEIVED:
             # The first attempt may have died between recording and starting: finish its job.
             await ensure_started(self.temporal, self.settings.task_queue, earlier.process)
-        return await self.view(earlier.id, message="replayed: this submission was already received")
+        return await self.recorded_view(
+            earlier.id, message="replayed: this submission was already received"
+        )
 
     async def page_of_own(
         self, principal: Principal, status: Status | None, cursor: str | None, limit: int
@@ -287,6 +291,13 @@ class IntakeService:
         if record is None:
             raise Problem(404, "not-found", "Not found", f"no legal process {request_id}")
         return to_view(record, await self.live_state(request_id), message)
+
+    async def recorded_view(self, request_id: str, message: str = "") -> LegalProcessView:
+        """The register's view alone: what the submit path answers (no workflow query)."""
+        record = await self.register.legal_processes.get(request_id)
+        if record is None:
+            raise Problem(404, "not-found", "Not found", f"no legal process {request_id}")
+        return to_view(record, message=message)
 
     async def live_state(self, request_id: str) -> CaseState | None:
         """The workflow's own view, when it answers; the register otherwise."""
@@ -326,7 +337,7 @@ class IntakeService:
         document_key: str,
         document_sha: str,
         duplicate_of: str | None,
-        officer_known: bool,
+        officer_status: OfficerStatus | None,
     ) -> LegalProcess:
         officer_domain = submission.officer.email.rsplit("@", 1)[-1].lower()
         domains = {d.lower() for d in agency.email_domains}
@@ -349,7 +360,8 @@ class IntakeService:
                 officer_email=submission.officer.email.lower(),
                 agency_registered=True,
                 email_domain_verified=officer_domain in domains,
-                officer_known=officer_known,
+                officer_known=officer_status == "active",
+                officer_deactivated=officer_status == "deactivated",
             ),
             targets=targets,
             categories=list(submission.categories),

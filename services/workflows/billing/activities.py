@@ -28,14 +28,16 @@ from services.billing.events import invoice_event
 from services.billing.export import invoice_pdf_key, put_event, put_pdf
 from services.billing.holds import charge_hold
 from services.billing.invoice import build_invoice
-from services.billing.invoice_mail import compose_invoice_mail, send_invoice_mail
+from services.billing.invoice_mail import compose_invoice_mail
 from services.billing.invoice_pdf import render_invoice_pdf
 from services.billing.payers import billing_contacts, target_payers
 from services.billing.rate_card import RateCard
 from services.billing.reimbursement import build_reimbursement, is_agency_account
+from services.platform import metrics
 from services.platform.settings import Settings
 from services.register.billing import BillingLedger, dispute_until
 from services.register.case_register import Register
+from services.workflows.send_once import send_mail_once
 
 
 class BillingActivities:
@@ -136,6 +138,10 @@ class BillingActivities:
             reason=request.release_reason,
         )
         activity.heartbeat("posted")
+        for invoice in posted:
+            metrics.billing_posted(
+                "agency" if is_agency_account(invoice["account_id"]) else "customer"
+            )
         contacts = await asyncio.to_thread(
             billing_contacts,
             [i["account_id"] for i in posted if not is_agency_account(i["account_id"])],
@@ -197,12 +203,15 @@ class BillingActivities:
             self._pdf(invoice),
             dispute_until(invoice["issued_on"]).isoformat(),
         )
-        message_id = await asyncio.to_thread(send_invoice_mail, self.settings, message)
-        await self.register.audit.record(
+        await send_mail_once(
+            self.register,
+            self.settings,
+            message,
             request_id=invoice["request_id"],
-            actor="writ",
-            action=done,
-            detail={"message_id": message_id, "account_id": invoice["account_id"]},
+            purpose="invoice",
+            about=(invoice["id"],),
+            done_action=done,
+            detail={"message_id": str(message["Message-ID"]), "account_id": invoice["account_id"]},
         )
 
     def all(self) -> list[Any]:

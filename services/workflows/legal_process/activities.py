@@ -42,9 +42,9 @@ from services.decisions.policy import Policy, timing
 from services.delivery import messages
 from services.delivery.mail import (
     agency_notice_message_id,
+    compose,
+    compose_production_notice,
     customer_notice_message_id,
-    send_notice,
-    send_production_notice,
 )
 from services.delivery.package import ProductionConflict, build_production_package
 from services.delivery.records import CollectedFileError
@@ -55,13 +55,17 @@ from services.delivery.webhook import (
     production_ready_payload,
     webhook_delivery_id,
 )
+from services.platform import metrics
 from services.platform.settings import Settings
-from services.register.agencies import AgencyRecord
+from services.register import determination_inputs
+from services.register.agencies import AgencyRecord, webhook_signing_secrets
 from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.register.disclosures import Disclosure
 from services.register.legal_processes import LegalProcessRecord
-from services.register.transparency import record_status_facts
+from services.register.outbox import outbox_key
+from services.register.transparency import record_produced_accounts
+from services.workflows.send_once import send_mail_once
 
 log = structlog.get_logger(__name__)
 
@@ -77,9 +81,11 @@ class LegalProcessActivities:
 
     @activity.defn(name="record_status")
     async def record_status(self, change: StatusChange) -> None:
-        await self.register.legal_processes.apply_status_change(change)
-        # Transparency report facts (and produced accounts) follow every change (§10).
-        await record_status_facts(
+        # Transparency report facts follow every change in its transaction; the produced
+        # accounts (read from S3) after it (§10).
+        process_type = await self.register.legal_processes.apply_status_change(change)
+        metrics.request_status_changed(process_type, change.status.value)
+        await record_produced_accounts(
             self.register.engine,
             change,
             s3=self.s3,
@@ -87,19 +93,20 @@ class LegalProcessActivities:
         )
 
     @activity.defn(name="assess")
-    def assess(self, arg: LegalProcessInput) -> Assessment:
-        """The machine determination over the carrier's facts about the targets."""
+    async def assess(self, arg: LegalProcessInput) -> Assessment:
+        """The machine determination over the carrier's facts about the targets. What it
+        was made from is recorded, so the policy simulator can replay it exactly."""
         process = arg.process
         facts = (
-            target_facts(process.targets, process.period, self.settings)
+            await asyncio.to_thread(target_facts, process.targets, process.period, self.settings)
             if process.targets
             else None
         )
         # The scheduled time is the server's clock (skipped in tests), fixed per attempt.
         now = activity.info().current_attempt_scheduled_time
-        return Assessment(
-            determination=determine(process, self.policy, now, facts), timing=timing(self.policy)
-        )
+        determination = determine(process, self.policy, now, facts)
+        await determination_inputs.record(self.register.engine, process, self.policy, now, facts)
+        return Assessment(determination=determination, timing=timing(self.policy))
 
     @activity.defn(name="collect_records")
     def collect_records(self, request: CollectionRequest) -> CollectionResult:
@@ -114,12 +121,15 @@ class LegalProcessActivities:
         """Resume from the last heartbeat: a retried scan skips the targets already done."""
         details = activity.info().heartbeat_details
         with _business_failures():
-            return collect(
+            result = collect(
                 request,
                 self.settings,
                 heartbeat=activity.heartbeat,
                 resume=details[0] if details else None,
             )
+        for file in result.files:
+            metrics.collection_rows(str(file.category), file.rows)
+        return result
 
     @activity.defn(name="release_preservation")
     def release_preservation(self, notice: CustomerNotice) -> None:
@@ -167,22 +177,22 @@ class LegalProcessActivities:
         )
         activity.heartbeat("recorded")
         officer_email = process.requester.officer_email
-        if officer_email and not await self.register.audit.has_event(
-            request.request_id, "officer_notified"
-        ):
-            message_id = await asyncio.to_thread(
-                send_production_notice,
+        if officer_email:
+            notice = compose_production_notice(
                 self.settings,
                 officer_email,
                 request.request_id,
                 agency.name,
                 messages.download_hint(self.settings.api_base_url, request.request_id),
             )
-            await self.register.audit.record(
+            await send_mail_once(
+                self.register,
+                self.settings,
+                notice,
                 request_id=request.request_id,
-                actor="writ",
-                action="officer_notified",
-                detail={"message_id": message_id},
+                purpose="production-notice",
+                done_action="officer_notified",
+                detail={"message_id": str(notice["Message-ID"])},
             )
         activity.heartbeat("officer notified")
         acknowledged = await self._deliver_webhook(request, agency)
@@ -226,6 +236,17 @@ class LegalProcessActivities:
         if await self.register.audit.has_event(request.request_id, "webhook_acknowledged"):
             return True
         package = request.package
+        delivery_id = webhook_delivery_id(request.request_id)
+        key = outbox_key("webhook", request.request_id)
+        entry = await self.register.outbox.claim(
+            key,
+            request_id=request.request_id,
+            channel="webhook",
+            purpose="production-ready",
+            message_id=delivery_id,
+        )
+        if entry.sent_at is not None:
+            return True
         url = await asyncio.to_thread(
             presign_production, self.s3, package.bucket, package.archive_key, PRESIGNED_URL_SECONDS
         )
@@ -234,8 +255,8 @@ class LegalProcessActivities:
             status = await asyncio.to_thread(
                 deliver_webhook,
                 agency.webhook_url,
-                agency.webhook_secret.encode(),
-                webhook_delivery_id(request.request_id),
+                webhook_signing_secrets(agency, dt.datetime.now(dt.UTC)),
+                delivery_id,
                 production_ready_payload(package, url, expires),
                 now=dt.datetime.now(dt.UTC),
                 timeout=20.0,
@@ -253,7 +274,8 @@ class LegalProcessActivities:
                     detail={"reason": str(exc)},
                 )
             return False
-        await self.register.audit.record(
+        await self.register.outbox.mark_sent(
+            key,
             request_id=request.request_id,
             actor="writ",
             action="webhook_acknowledged",
@@ -270,20 +292,21 @@ class LegalProcessActivities:
             customer_contacts, process.targets, process.period, self.settings
         )
         for account_id, email in sorted(contacts.items()):
-            done = f"customer_notified:{account_id}"
-            if await self.register.audit.has_event(notice.request_id, done):
-                continue
-            await asyncio.to_thread(
-                send_notice,
+            text = messages.customer_notice(process, account_id, notice.reason)
+            await send_mail_once(
+                self.register,
                 self.settings,
-                to_address=email,
-                text=messages.customer_notice(process, account_id, notice.reason),
-                message_id=customer_notice_message_id(notice.request_id, account_id),
-            )
-            await self.register.audit.record(
+                compose(
+                    self.settings,
+                    to_address=email,
+                    subject=text.subject,
+                    message_id=customer_notice_message_id(notice.request_id, account_id),
+                    body=text.body,
+                ),
                 request_id=notice.request_id,
-                actor="writ",
-                action=done,
+                purpose="customer-notice",
+                about=(account_id,),
+                done_action=f"customer_notified:{account_id}",
                 detail={"reason": notice.reason},
             )
 
@@ -294,20 +317,20 @@ class LegalProcessActivities:
         if not to_address:
             return
         subject_digest = hashlib.sha256(notice.subject.encode()).hexdigest()[:16]
-        done = f"agency_notified:{subject_digest}"
-        if await self.register.audit.has_event(notice.request_id, done):
-            return
-        await asyncio.to_thread(
-            send_notice,
+        await send_mail_once(
+            self.register,
             self.settings,
-            to_address=to_address,
-            text=messages.MailText(subject=notice.subject, body=notice.body),
-            message_id=agency_notice_message_id(notice.request_id, subject_digest),
-        )
-        await self.register.audit.record(
+            compose(
+                self.settings,
+                to_address=to_address,
+                subject=notice.subject,
+                message_id=agency_notice_message_id(notice.request_id, subject_digest),
+                body=notice.body,
+            ),
             request_id=notice.request_id,
-            actor="writ",
-            action=done,
+            purpose="agency-notice",
+            about=(subject_digest,),
+            done_action=f"agency_notified:{subject_digest}",
             detail={"subject": notice.subject},
         )
 

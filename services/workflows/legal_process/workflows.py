@@ -241,11 +241,12 @@ class LegalProcessWorkflow:
         self._needs_requester_check, self._needs_callback = needs_check, needs_callback
         if not needs_check and not needs_callback:
             return True
+        # Before the status is visible, so whoever sees "verifying" also sees whose move it is.
+        self._awaiting = Awaiting.VERIFICATION
         await self._set_status(
             Status.VERIFYING,
             "requester not verified" if needs_check else "call-back to the agency required",
         )
-        self._awaiting = Awaiting.VERIFICATION
         await self._wait(
             lambda: (
                 (not needs_check or self._requester_verified is not None)

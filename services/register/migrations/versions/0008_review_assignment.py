@@ -1,7 +1,7 @@
 """review assignment: who works which open request (the queue's claim / assign / mine)
 
 Revision ID: 0008_review_assignment
-Revises: 0004_retention
+Revises: 0009_outbox
 Create Date: 2026-12-01 12:45:00
 """
 
@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_review_assignment"
-# Re-chained by the coordinator when other branches add migrations after 0004.
-down_revision = "0004_retention"
+# Given as 0004_retention; re-chained after main's head 0009_outbox when main was merged
+# into the ui branch (0006 -> 0007 -> 0009 had landed), so the chain has one head.
+down_revision = "0009_outbox"
 branch_labels = None
 depends_on = None
 

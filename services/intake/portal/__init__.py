@@ -1,0 +1,1 @@
+"""The agency portal under /portal/ (docs/agencies.md, "The portal")."""
