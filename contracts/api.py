@@ -140,6 +140,24 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     ] = 0
 
 
+class AssignmentIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    assignee: Annotated[
+        str,
+        Meta(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Who works the request (a staff subject); empty: yourself (claim)",
+        ),
+    ] = ""
+
+
+class AssignmentOut(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    assignee: str
+    assigned_by: str
+    assigned_at: dt.datetime
+
+
 class DecisionOut(msgspec.Struct, frozen=True, kw_only=True):
     status: Status
     approvals: list[str]

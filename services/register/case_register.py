@@ -16,6 +16,7 @@ from services.register.disclosures import Disclosures
 from services.register.documents import Documents
 from services.register.legal_processes import LegalProcesses
 from services.register.outbox import Outbox
+from services.register.review_assignments import ReviewAssignments
 
 T = TypeVar("T")
 
@@ -29,6 +30,7 @@ class Register:
         self.documents = Documents(engine)
         self.legal_processes = LegalProcesses(engine)
         self.outbox = Outbox(engine)
+        self.review_assignments = ReviewAssignments(engine)
 
     @classmethod
     def connect(cls, database_url_async: str) -> Register:

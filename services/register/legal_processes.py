@@ -17,6 +17,7 @@ from contracts.legal_process import Identifier, LegalProcess
 from contracts.workflow import StatusChange
 from services.register import audit
 from services.register.engine import as_utc, transaction, utcnow
+from services.register.review_assignments import assigned_to
 from services.register.tables import audit_events, legal_processes, process_targets
 from services.register.transparency import write_facts
 
@@ -202,8 +203,21 @@ class LegalProcesses:
         queue_after: QueuePosition | None = None,
         case_number: str | None = None,
         search: str | None = None,
+        assignee: str | None = None,
+        target: Identifier | None = None,
     ) -> list[LegalProcessRecord]:
         query = sa.select(legal_processes)
+        if target is not None:
+            query = query.where(
+                legal_processes.c.id.in_(
+                    sa.select(process_targets.c.request_id).where(
+                        process_targets.c.kind == target.kind.value,
+                        process_targets.c.value == target.value,
+                    )
+                )
+            )
+        if assignee is not None:
+            query = query.where(legal_processes.c.id.in_(assigned_to(assignee)))
         if search is not None:
             # The queue's search box: a request id, a case number or an agency id.
             query = query.where(

@@ -19,6 +19,7 @@ from services.register import (  # noqa: F401
     billing,
     determination_inputs,
     policy_simulations,
+    review_assignments,
     transparency,
 )
 from services.register.migrations import downgrade_url, upgrade_url

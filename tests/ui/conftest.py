@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from contracts.enums import Status
 from services.stack.servers import free_port
 from tests.e2e.conftest import lake, worker  # noqa: F401  (fixtures shared with the e2e suite)
 from tests.support import submission, submit, wait_for_status
@@ -60,3 +61,19 @@ async def served(service_settings, register, temporal_env, s3):
     app = create_app(service_settings, register=register, temporal=temporal_env.client, s3=s3)
     async with QuietServer(app, free_port()) as url:
         yield url
+
+
+@pytest.fixture
+async def queue_page_size(register, agency):
+    """More open requests of one agency than one queue page holds (inserted directly)."""
+    from services.intake.ui.controllers import QUEUE_PAGE
+    from tests.api.test_review_queue_paging import _record
+
+    ids = []
+    for n in range(QUEUE_PAGE + 3):
+        record = _record(
+            agency["id"], n, emergency=n == 0, return_in=10 + n % 3, status=Status.IN_REVIEW
+        )
+        await register.legal_processes.insert(record, actor="j.doe@raleighpd.gov")
+        ids.append(record.id)
+    return agency["id"], ids

@@ -5,6 +5,7 @@ the determination, approve, and watch the request close.
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -38,6 +39,10 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
                 and cookies["writ_session"]["sameSite"] == "Strict"
             )
 
+            # The queue is paged: find the request by its agency.
+            await page.get_by_role("searchbox", name="Search").fill(agency["id"])
+            await page.get_by_role("button", name="Filter").click()
+            await page.wait_for_url(re.compile(r"/ui/\?.*q="))
             await page.get_by_role("link", name=request_id).click()
             await page.wait_for_url(f"{served}/ui/requests/{request_id}")
             body = await page.text_content("body")
@@ -45,8 +50,8 @@ async def test_reviewer_approves_in_the_browser(api, agency, mint, in_review, se
             assert "Reasons" in body and "content" in body  # a §2703(d) order never reaches content
             assert "+19195550100" not in page.url
 
-            await page.get_by_role("button", name="Approve", exact=True).click()
-            await page.wait_for_url(f"{served}/ui/requests/{request_id}")
+            async with page.expect_navigation():  # the same URL again, after the POST
+                await page.get_by_role("button", name="Approve", exact=True).click()
             assert "Decision recorded: approved" in await page.text_content("body")
 
             await wait_for_status(api, agency["headers"], request_id, {"closed"}, timeout=90)

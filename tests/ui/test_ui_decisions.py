@@ -41,9 +41,9 @@ async def test_a_decision_without_the_right_csrf_token_is_refused_and_changes_no
     assert trail_after == trail_before
 
 
-async def test_an_auditor_reads_but_sees_no_decision_forms(api, mint, in_review):
+async def test_an_auditor_reads_but_sees_no_decision_forms(api, agency, mint, in_review):
     await ui_login(api, mint("auditor", sub="carol"))
-    queue = await api.get("/ui/")
+    queue = await api.get("/ui/", params={"q": agency["id"]})  # the queue is paged
     assert in_review in queue.text
     page = await api.get(f"/ui/requests/{in_review}")
     assert page.status_code == 200
@@ -57,10 +57,11 @@ async def test_an_auditor_reads_but_sees_no_decision_forms(api, mint, in_review)
     assert refused.status_code == 403
 
 
-async def test_the_queue_lists_the_request_without_its_targets(api, mint, in_review):
+async def test_the_queue_lists_the_request_without_its_targets(api, agency, mint, in_review):
     await ui_login(api, mint("reviewer", sub="alice"))
     queue = await api.get(
-        "/ui/", params={"process_type": "court_order_2703d", "emergency": "false"}
+        "/ui/",
+        params={"process_type": "court_order_2703d", "emergency": "false", "q": agency["id"]},
     )
     assert queue.status_code == 200
     assert f'href="/ui/requests/{in_review}"' in queue.text

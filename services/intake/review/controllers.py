@@ -11,6 +11,8 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_200_OK
 
 from contracts.api import (
+    AssignmentIn,
+    AssignmentOut,
     AuditEventView,
     CallbackIn,
     DecisionIn,
@@ -105,6 +107,9 @@ class ReviewController(Controller):
         overdue: bool | None = None,
         agency_id: Annotated[str | None, Parameter(max_length=100)] = None,
         case_number: Annotated[str | None, Parameter(max_length=200)] = None,
+        assignee: Annotated[
+            str | None, Parameter(max_length=200, description="Only requests assigned to")
+        ] = None,
         cursor: Annotated[
             str | None,
             Parameter(max_length=1000, description="The previous page's next_cursor"),
@@ -118,6 +123,7 @@ class ReviewController(Controller):
             overdue=overdue,
             agency_id=agency_id,
             case_number=case_number,
+            assignee=assignee,
             cursor=cursor,
             limit=limit,
         )
@@ -187,6 +193,25 @@ class ReviewController(Controller):
     ) -> DecisionOut:
         principal = principal_of(request)
         return await review_service.callback(workflow_updates, principal, request_id, data)
+
+    @post(
+        "/legal-processes/{request_id:str}/assignment",
+        guards=[reviewers],
+        status_code=HTTP_200_OK,
+        summary="Claim a request, or assign it to someone (audited)",
+        operation_class=documented(),
+    )
+    async def assign(
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        review_service: ReviewService,
+        request_id: RequestId,
+        data: AssignmentIn,
+    ) -> AssignmentOut:
+        principal = principal_of(request)
+        await case_access.own_request(principal, request_id)
+        return await review_service.assign(principal, request_id, data)
 
     @get(
         "/legal-processes/{request_id:str}/audit",

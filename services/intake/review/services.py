@@ -7,10 +7,13 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 
 import msgspec
 
 from contracts.api import (
+    AssignmentIn,
+    AssignmentOut,
     AuditEventView,
     CallbackIn,
     DecisionIn,
@@ -19,9 +22,10 @@ from contracts.api import (
     LegalProcessView,
     VerificationIn,
 )
-from contracts.enums import DecisionAction, ProcessType, Status
+from contracts.enums import DecisionAction, IdentifierKind, ProcessType, Role, Status
 from contracts.workflow import CallbackVerification, RequesterVerification, ReviewDecision
-from services.intake.auth.tokens import Principal
+from services.decisions.identifiers import InvalidIdentifier, normalise_identifier
+from services.intake.auth.tokens import InvalidToken, Principal, normalise_subject
 from services.intake.legal_processes.updates import WorkflowUpdates
 from services.intake.legal_processes.views import to_view
 from services.intake.problems import Problem
@@ -96,6 +100,7 @@ class QueuePage(msgspec.Struct, frozen=True, kw_only=True):
     items: list[LegalProcessView]
     next_cursor: str | None = None
     records: list[LegalProcessRecord] = []  # the rows behind ``items``, for the UI
+    assignees: dict[str, str] = {}  # request id → who works it
 
 
 def decision_audit_detail(principal: Principal, data: DecisionIn) -> dict[str, object]:
@@ -133,6 +138,7 @@ class ReviewService:
         agency_id: str | None = None,
         case_number: str | None = None,
         search: str | None = None,
+        assignee: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
     ) -> QueuePage:
@@ -146,6 +152,7 @@ class ReviewService:
             agency_id=agency_id,
             case_number=case_number,
             search=search,
+            assignee=assignee,
             limit=limit + 1,
             queue_order=True,
             queue_after=decode_cursor(cursor) if cursor else None,
@@ -156,6 +163,42 @@ class ReviewService:
             items=[to_view(r) for r in records],
             next_cursor=encode_cursor(records[-1]) if more else None,
             records=records,
+            assignees={
+                k: a.assignee
+                for k, a in (
+                    await self.register.review_assignments.of(r.id for r in records)
+                ).items()
+            },
+        )
+
+    async def assignee_of(self, request_id: str) -> str:
+        found = await self.register.review_assignments.of([request_id])
+        return found[request_id].assignee if request_id in found else ""
+
+    async def assign(
+        self, principal: Principal, request_id: str, data: AssignmentIn
+    ) -> AssignmentOut:
+        """Claim a request (no assignee: yourself) or assign it to someone; audited."""
+        try:
+            assignee = (
+                normalise_subject(data.assignee) if data.assignee.strip() else principal.subject
+            )
+        except InvalidToken as exc:
+            raise Problem(
+                422,
+                "invalid-field",
+                "A field is invalid",
+                "assignee: not a plain staff identifier",
+                field="assignee",
+            ) from exc
+        made = await self.register.review_assignments.assign(
+            request_id, assignee, by=principal.subject, roles=_roles(principal)
+        )
+        return AssignmentOut(
+            request_id=made.request_id,
+            assignee=made.assignee,
+            assigned_by=made.assigned_by,
+            assigned_at=made.assigned_at,
         )
 
     async def record_decision(
@@ -220,6 +263,39 @@ class ReviewService:
             },
         )
         return receipt
+
+    async def target_search(
+        self, principal: Principal, kind: str, raw: str, limit: int = 200
+    ) -> list[LegalProcessView]:
+        """Every request (open or not) naming a target, for legal only; each search audited
+        with who searched, the kind, a digest of the normalised value and the hits."""
+        if not principal.has(Role.LEGAL):
+            raise Problem(403, "forbidden", "Forbidden", "searching by target needs the legal role")
+        try:
+            target = normalise_identifier(IdentifierKind(kind), raw)
+        except (ValueError, InvalidIdentifier) as exc:
+            raise Problem(
+                422, "invalid-field", "A field is invalid", f"target: {exc}", field="target"
+            ) from exc
+        records = await self.register.legal_processes.list(
+            statuses=list(Status), target=target, limit=limit, queue_order=True
+        )
+        await self.register.audit.record(
+            request_id=None,
+            actor=principal.subject,
+            action="target_search",
+            detail={
+                "by": principal.subject,
+                "roles": _roles(principal),
+                "kind": target.kind.value,
+                "target_sha256": hashlib.sha256(target.value.encode()).hexdigest(),
+                "found": ",".join(r.id for r in records),
+            },
+        )
+        return [to_view(r) for r in records]
+
+    async def exists(self, request_id: str) -> bool:
+        return await self.register.legal_processes.get(request_id) is not None
 
     async def open_counts(self) -> dict[str, int]:
         return await self.register.legal_processes.count_open(OPEN_STATUSES)

@@ -25,8 +25,16 @@ from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from contracts.api import CallbackIn, DecisionIn, VerificationIn
-from contracts.enums import DataCategory, DecisionAction, ProcessType, RejectionReason, Status
+from contracts.api import AssignmentIn, CallbackIn, DecisionIn, VerificationIn
+from contracts.enums import (
+    DataCategory,
+    DecisionAction,
+    IdentifierKind,
+    ProcessType,
+    RejectionReason,
+    Role,
+    Status,
+)
 from contracts.legal_process import is_request_id
 from contracts.workflow import Timing
 from services.decisions.policy import load_policy, timing
@@ -207,8 +215,11 @@ def _decision_from_form(form: Any) -> DecisionIn:
     if fields["action"] == DecisionAction.APPROVE.value and _text(form, "narrow") == "yes":
         # The approve form lists what the determination allows, all ticked: what is left
         # unticked is narrowed away. The workflow refuses anything wider.
+        # Only what the reviewer changed is a narrowing (the form starts at what is allowed).
         fields["categories"] = _many(form, "categories")
-        if not fields["categories"]:
+        if set(fields["categories"]) == set(_many(form, "allowed_categories")):
+            del fields["categories"]
+        elif not fields["categories"]:
             raise Problem(
                 422,
                 "invalid-field",
@@ -216,10 +227,14 @@ def _decision_from_form(form: Any) -> DecisionIn:
                 "categories: keep at least one category, or reject instead",
                 field="categories",
             )
-        if _text(form, "narrow_targets") == "yes":
-            fields["targets"] = _many(form, "targets")
+        targets = _many(form, "targets")
+        if _text(form, "narrow_targets") == "yes" and set(targets) != set(
+            _many(form, "allowed_targets")
+        ):
+            fields["targets"] = targets
         start, end = _text(form, "period_start"), _text(form, "period_end")
-        if start or end:
+        allowed = (_text(form, "allowed_start"), _text(form, "allowed_end"))
+        if (start or end) and (start, end) != allowed:
             fields["period"] = {"start": start, "end": end}
     return _convert(fields, DecisionIn)
 
@@ -322,11 +337,12 @@ class ReviewUIController(Controller):
         emergency: str | None = None,
         overdue: str | None = None,
         q: str | None = None,
+        mine: str | None = None,
         cursor: str | None = None,
     ) -> Response:
         principal = session.session_principal(request)
         search = (q or "").strip()[:200]
-        if search and is_request_id(search):
+        if search and is_request_id(search) and await review_service.exists(search):
             return Redirect(f"/ui/requests/{search}", status_code=HTTP_303_SEE_OTHER)
         page = await review_service.queue(
             status=_option(status, Status, "status"),
@@ -334,6 +350,7 @@ class ReviewUIController(Controller):
             emergency=_tristate(emergency, "emergency"),
             overdue=_tristate(overdue, "overdue"),
             search=search or None,
+            assignee=principal.subject if mine == "true" else None,
             cursor=cursor or None,
             limit=QUEUE_PAGE,
         )
@@ -343,6 +360,7 @@ class ReviewUIController(Controller):
             "emergency": emergency or "",
             "overdue": overdue or "",
             "q": search,
+            "mine": "true" if mine == "true" else "",
         }
         now = dt.datetime.now(dt.UTC)
         records = {r.id: r for r in page.records}
@@ -364,15 +382,40 @@ class ReviewUIController(Controller):
             request,
             principal=principal,
             rows=rows,
+            assignees=page.assignees,
             counts=await review_service.open_counts(),
             next_query=urlencode({**{k: v for k, v in filters.items() if v}, "cursor": c})
             if (c := page.next_cursor)
             else "",
             first_page=not cursor,
             first_query=urlencode({k: v for k, v in filters.items() if v}),
+            may_search_targets=principal.has(Role.LEGAL),
+            identifier_kinds=[k.value for k in IdentifierKind],
             filters=filters,
             statuses=[s.value for s in Status],
             process_types=[t.value for t in ProcessType],
+        )
+
+    @post("/search/target")
+    async def target_search(self, request: Request, review_service: ReviewService) -> Response:
+        """Legal's search by target: a POST, so the identifier never appears in a URL."""
+        principal = session.session_principal(request)
+        form = await read_form_fields(request)
+        session.check_csrf(request, form)
+        try:
+            items = await review_service.target_search(
+                principal, _text(form, "target_kind"), _text(form, "target")
+            )
+        except Problem as exc:
+            if exc.status_code == 403:
+                raise PermissionDeniedException(exc.detail) from exc
+            return _refused(request, exc, "/ui/")
+        return render(
+            "target_search.html",
+            request,
+            principal=principal,
+            items=items,
+            kind=_text(form, "target_kind"),
         )
 
     @get("/requests/{request_id:str}")
@@ -420,6 +463,7 @@ class ReviewUIController(Controller):
                 overdue=view.overdue,
             ),
             callback_number=agency.callback_number if agency else "",
+            assignee=await review_service.assignee_of(request_id),
             may_decide=session.may_decide(principal),
             is_open=view.status in OPEN_STATUSES,
             verifying=view.status is Status.VERIFYING,
@@ -560,6 +604,23 @@ class ReviewUIController(Controller):
             f"Call-back to {data.number_called} recorded. Status now {receipt.status.value}.",
         )
 
+    @post("/requests/{request_id:str}/assignment")
+    async def assignment(
+        self,
+        request: Request,
+        case_access: CaseAccess,
+        review_service: ReviewService,
+        request_id: str,
+    ) -> Response:
+        principal, form, back = await self._acting(request, request_id)
+        await case_access.own_request(principal, request_id)
+        try:
+            data = _convert({"assignee": _text(form, "assignee")}, AssignmentIn)
+            made = await review_service.assign(principal, request_id, data)
+        except Problem as exc:
+            return _refused(request, exc, back)
+        return _done(request, back, f"Assigned to {made.assignee}.")
+
     async def _acting(self, request: Request, request_id: str) -> tuple[Principal, Any, str]:
         """The signed-in decider, the form (its CSRF token checked) and the page to return to."""
         principal = session.session_principal(request)
@@ -584,18 +645,23 @@ def _done(request: Request, back: str, text: str) -> Response:
     )
 
 
-DELIVERY_EVENTS = ("production_", "delivery", "mail", "webhook", "disclosure")
+# The audit actions that say how far delivery got, channel by channel.
+DELIVERY_EVENTS = ("production_", "officer_notified", "webhook_", "customer_notified")
 
 
 def _is_delivery(action: str) -> bool:
-    return any(action.startswith(p) or p in action for p in DELIVERY_EVENTS)
+    return action.startswith(DELIVERY_EVENTS)
 
 
 async def _production_manifest(intake_service: IntakeService, key: str) -> dict | None:
-    """The production's manifest as stored (categories, files, record counts), or None."""
+    """The production's manifest as stored (categories, files, record counts), or None.
+    ``key`` is the archive's; the manifest sits beside it (``services/delivery/package.py``)."""
+    manifest_key = key.rsplit("/", 1)[0] + "/manifest.json"
     try:
         obj = await asyncio.to_thread(
-            intake_service.s3.get_object, Bucket=intake_service.settings.productions_bucket, Key=key
+            intake_service.s3.get_object,
+            Bucket=intake_service.settings.productions_bucket,
+            Key=manifest_key,
         )
         raw = await asyncio.to_thread(obj["Body"].read)
         manifest = json.loads(raw)
