@@ -30,11 +30,13 @@ from services.register import audit
 from services.register.engine import transaction
 from services.register.tables import UTC_TIMESTAMP, audit_events, legal_processes, metadata
 from services.reporting.facts import (
+    BARRED_KEYS,
     TALLY_KEYS,
     TALLY_SUMS,
     AuditFact,
     FactGroup,
     ReportFact,
+    barred_deltas,
     derive_fact,
     half_label,
     tally_deltas,
@@ -113,11 +115,21 @@ report_tallies = sa.Table(
     sa.Column("outcome", sa.String(32), primary_key=True),
     sa.Column("resolved_half", sa.String(7), primary_key=True),
     sa.Column("notice_sent", sa.Boolean, primary_key=True),
-    sa.Column("ndo_open_until", sa.String(10), primary_key=True),
     sa.Column("requests", sa.Integer, nullable=False),
     sa.Column("identifiers", sa.Integer, nullable=False),
     sa.Column("extensions", sa.Integer, nullable=False),
     sa.Column("extended", sa.Integer, nullable=False),
+)
+
+# Requests under an order whose customers have not been told, by the half-year received and
+# the day the order ends ("" indefinite): "still barred" on the day a report is computed is
+# the sum over the rows whose day has not passed (services/reporting/facts.py barred_key).
+report_barred = sa.Table(
+    "report_barred",
+    metadata,
+    sa.Column("received_half", sa.String(7), primary_key=True),
+    sa.Column("ndo_open_until", sa.String(10), primary_key=True),
+    sa.Column("requests", sa.Integer, nullable=False),
 )
 
 # Distinct accounts affected per period ("2026", "2026-H1"), national security excluded:
@@ -239,6 +251,7 @@ def store_facts(conn: sa.Connection, facts: Sequence[ReportFact]) -> None:
     ]
     _upsert(conn, report_facts, [msgspec.structs.asdict(f) for f in facts], ["request_id"])
     apply_tally_deltas(conn, tally_deltas(old, list(facts)))
+    apply_barred_deltas(conn, barred_deltas(old, list(facts)))
 
 
 def apply_tally_deltas(conn: sa.Connection, deltas: dict[tuple, list[int]]) -> None:
@@ -253,6 +266,22 @@ def apply_tally_deltas(conn: sa.Connection, deltas: dict[tuple, list[int]]) -> N
         insert.on_conflict_do_update(
             index_elements=list(TALLY_KEYS),
             set_={name: report_tallies.c[name] + insert.excluded[name] for name in TALLY_SUMS},
+        ),
+        rows,
+    )
+
+
+def apply_barred_deltas(conn: sa.Connection, deltas: dict[tuple, int]) -> None:
+    if not deltas:
+        return
+    rows = [
+        {**dict(zip(BARRED_KEYS, key, strict=True)), "requests": n} for key, n in deltas.items()
+    ]
+    insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(report_barred)
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=list(BARRED_KEYS),
+            set_={"requests": report_barred.c.requests + insert.excluded.requests},
         ),
         rows,
     )
@@ -320,14 +349,24 @@ def backfill_facts(conn: sa.Connection, progress: Any = None) -> int:
 def rebuild_tallies(conn: sa.Connection) -> None:
     """Recount the tallies and the account periods from the facts (the backfill's last step:
     whatever drift there was, none is left)."""
+    if not sa.inspect(conn).has_table(report_barred.name):
+        # Migration 0002 backfills facts into a schema older than these tallies; migration
+        # 0010 recounts them once its tables exist.
+        return
     conn.execute(report_tallies.delete())
+    conn.execute(report_barred.delete())
     deltas: dict[tuple, list[int]] = {}
+    barred: dict[tuple, int] = {}
     for row in conn.execute(sa.select(report_facts).execution_options(yield_per=10_000)):
-        for key, sums in tally_deltas([], [_fact_of(row)]).items():
+        fact = _fact_of(row)
+        for key, sums in tally_deltas([], [fact]).items():
             totals = deltas.setdefault(key, [0, 0, 0, 0])
             for i, value in enumerate(sums):
                 totals[i] += value
+        for key, n in barred_deltas([], [fact]).items():
+            barred[key] = barred.get(key, 0) + n
     apply_tally_deltas(conn, deltas)
+    apply_barred_deltas(conn, barred)
     conn.execute(report_account_periods.delete())
     conn.execute(report_account_counts.delete())
     pairs = conn.execute(
@@ -530,42 +569,53 @@ async def report_groups(
     return groups, accounts_affected
 
 
-def _tally_query(period: ReportPeriod, today: dt.date) -> sa.Select:
+def _tally_query(period: ReportPeriod) -> sa.Select:
+    """One row per tally key: already grouped by every dimension the report cuts by, so
+    nothing is grouped again here (docs/architecture.md §10, bench/README.md)."""
     t = report_tallies.c
     halves = period.halves()
     open_at_end = sa.case((sa.or_(t.resolved_half == "", t.resolved_half > halves[-1]), 1), else_=0)
-    barred = sa.case(
-        (
-            sa.and_(
-                t.ndo,
-                sa.not_(t.notice_sent),
-                sa.or_(t.ndo_open_until == "", t.ndo_open_until >= today.isoformat()),
-            ),
-            1,
-        ),
-        else_=0,
+    return sa.select(
+        *(t[name] for name in TALLY_KEYS if name != "resolved_half"),
+        open_at_end.label("open_at_end"),
+        *(t[name] for name in TALLY_SUMS),
+    ).where(t.received_half.in_(halves), t.requests > 0)
+
+
+def _barred_query(period: ReportPeriod, today: dt.date) -> sa.Select:
+    b = report_barred.c
+    return sa.select(sa.func.coalesce(sa.func.sum(b.requests), 0)).where(
+        b.received_half.in_(period.halves()),
+        sa.or_(b.ndo_open_until == "", b.ndo_open_until >= today.isoformat()),
     )
-    columns = [
-        t.received_half,
-        t.process_type,
-        t.issuer_kind,
-        t.country,
-        t.emergency,
-        t.national_security,
-        t.ndo,
-        t.outcome,
-        t.notice_sent,
-    ]
-    return (
-        sa.select(
-            *columns,
-            open_at_end.label("open_at_end"),
-            barred.label("barred"),
-            *(sa.func.sum(t[name]).label(f"sum_{name}") for name in TALLY_SUMS),
+
+
+def _lay_barred(groups: list[FactGroup], barred: int) -> list[FactGroup]:
+    """Mark ``barred`` requests of the groups that can hold them (an order, no notice, not
+    national security) as ``notice_barred``, splitting a group where the count ends inside
+    it. The report only ever sums ``notice_barred`` into one figure (still barred), and a
+    split keeps every other sum as it was, so the report is the one ``report_groups``
+    gives (tests/reporting/test_transparency_register.py holds them equal)."""
+    laid: list[FactGroup] = []
+    left = barred
+    for g in groups:
+        if left <= 0 or not g.ndo or g.notice_sent or g.national_security:
+            laid.append(g)
+            continue
+        if g.requests <= left:
+            laid.append(msgspec.structs.replace(g, notice_barred=True))
+            left -= g.requests
+            continue
+        laid.append(
+            msgspec.structs.replace(
+                g, requests=left, identifiers=0, extensions=0, extended=0, notice_barred=True
+            )
         )
-        .where(t.received_half.in_(halves), t.requests > 0)
-        .group_by(*columns, sa.literal_column("open_at_end"), sa.literal_column("barred"))
-    )
+        laid.append(msgspec.structs.replace(g, requests=g.requests - left))
+        left = 0
+    if left > 0:  # the two tables disagree: a bug, never a silently different figure
+        raise RuntimeError("report_barred counts more requests than the tallies hold")
+    return laid
 
 
 async def current_groups(
@@ -577,29 +627,44 @@ async def current_groups(
         report_account_counts.c.period == period.label
     )
     async with engine.connect() as conn:
-        rows = (await conn.execute(_tally_query(period, today))).mappings().all()
+        rows = (await conn.execute(_tally_query(period))).all()
+        barred = int(await conn.scalar(_barred_query(period, today)) or 0)
         accounts_affected = int(await conn.scalar(accounts) or 0)
     groups = [
         FactGroup(
-            process_type=r["process_type"],
-            issuer_kind=r["issuer_kind"],
-            country=r["country"],
-            emergency=bool(r["emergency"]),
-            national_security=r["national_security"],
-            half=int(r["received_half"][-1]),
-            outcome=r["outcome"] or None,
-            open_at_period_end=bool(r["open_at_end"]),
-            ndo=bool(r["ndo"]),
-            notice_sent=bool(r["notice_sent"]),
-            notice_barred=bool(r["barred"]),
-            requests=int(r["sum_requests"]),
-            identifiers=int(r["sum_identifiers"]),
-            extensions=int(r["sum_extensions"]),
-            extended=int(r["sum_extended"]),
+            process_type=process_type,
+            issuer_kind=issuer_kind,
+            country=country,
+            emergency=bool(emergency),
+            national_security=national_security,
+            half=int(received_half[-1]),
+            outcome=outcome or None,
+            open_at_period_end=bool(open_at_end),
+            ndo=bool(ndo),
+            notice_sent=bool(notice_sent),
+            requests=int(requests),
+            identifiers=int(identifiers),
+            extensions=int(extensions),
+            extended=int(extended),
         )
-        for r in rows
+        for (
+            received_half,
+            process_type,
+            issuer_kind,
+            country,
+            emergency,
+            national_security,
+            ndo,
+            outcome,
+            notice_sent,
+            open_at_end,
+            requests,
+            identifiers,
+            extensions,
+            extended,
+        ) in rows
     ]
-    return groups, accounts_affected
+    return _lay_barred(groups, barred), accounts_affected
 
 
 # -- publications ------------------------------------------------------------------------------
