@@ -25,7 +25,7 @@ from contracts.enums import (
 )
 from contracts.workflow import Timing
 
-UsState = Annotated[str, Meta(pattern=r"^US-[A-Z]{2}$", examples=["US-DE"])]
+UsState = Annotated[str, Meta(pattern=r"^US-[A-Z]{2}$", examples=["US-NC"])]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", examples=["GB"])]
 Positive = Annotated[int, Meta(ge=1)]
 
@@ -72,7 +72,9 @@ _DEADLINES = Timing()
 
 
 class Policy(msgspec.Struct, frozen=True, kw_only=True):
-    domicile_state: UsState = "US-DE"
+    # The provider's headquarters and records custodian are in Raleigh, North Carolina
+    # (issue 11): its own state's process is in jurisdiction. A deployment elsewhere sets it.
+    domicile_state: UsState = "US-NC"
     state_process: dict[UsState, StateProcessRule] = {}
     out_of_state_default: StateProcessRule = StateProcessRule()
     auto_approval: tuple[AutoApprovalClass, ...] = (AutoApprovalClass(),)

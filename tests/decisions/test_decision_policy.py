@@ -23,7 +23,7 @@ from services.decisions.policy import (
 def test_defaults_when_no_file() -> None:
     policy = load_policy(None)
     assert policy == Policy()
-    assert policy.domicile_state == "US-DE"
+    assert policy.domicile_state == "US-NC"
     assert policy.overbreadth_limit_days == 366
     assert policy.civil_objection_window_days == 14
     assert policy.warrant_execution_days == 14
@@ -59,7 +59,7 @@ def test_loads_overrides_from_json(tmp_path: Path) -> None:
     path = tmp_path / "policy.json"
     path.write_text(
         """{
-          "domicile_state": "US-NC",
+          "domicile_state": "US-DE",
           "state_process": {"US-CA": {"criminal": "domesticate"}},
           "cloud_act_countries": ["GB"],
           "overbreadth_limit_days": 180,
@@ -69,7 +69,7 @@ def test_loads_overrides_from_json(tmp_path: Path) -> None:
         }"""
     )
     policy = load_policy(path)
-    assert policy.domicile_state == "US-NC"
+    assert policy.domicile_state == "US-DE"
     assert policy.state_rule("US-CA") == StateProcessRule(
         criminal=StateProcessHandling.DOMESTICATE, civil=StateProcessHandling.DOMESTICATE
     )

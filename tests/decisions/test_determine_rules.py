@@ -42,10 +42,10 @@ def test_verified_in_jurisdiction_bsi_subpoena_is_auto_approved() -> None:
     "overrides",
     [
         pytest.param(
-            {"jurisdiction": "US-DE", "issuer_kind": IssuerKind.STATE}, id="domicile-state-subpoena"
+            {"jurisdiction": "US-NC", "issuer_kind": IssuerKind.STATE}, id="domicile-state-subpoena"
         ),
         pytest.param(
-            {"jurisdiction": "US-DE", "issuer_kind": IssuerKind.LOCAL}, id="domicile-local-subpoena"
+            {"jurisdiction": "US-NC", "issuer_kind": IssuerKind.LOCAL}, id="domicile-local-subpoena"
         ),
         pytest.param({"process_type": P.GRAND_JURY_SUBPOENA}, id="grand-jury-subpoena"),
         pytest.param({"process_type": P.ADMINISTRATIVE_SUBPOENA}, id="administrative-subpoena"),
@@ -67,7 +67,7 @@ def test_auto_approval_class_members(overrides: dict) -> None:
     ("overrides", "policy"),
     [
         pytest.param(
-            {"jurisdiction": "US-NC", "issuer_kind": IssuerKind.STATE},
+            {"jurisdiction": "US-SC", "issuer_kind": IssuerKind.STATE},
             None,
             id="out-of-state-accepted",
         ),
@@ -273,7 +273,7 @@ def test_stale_state_warrant_goes_to_legal() -> None:
     d = decide(
         process_type=P.SEARCH_WARRANT,
         issuer_kind=IssuerKind.STATE,
-        jurisdiction="US-DE",
+        jurisdiction="US-NC",
         issued_on=days_ago(30),
         received_at=NOW,
     )
@@ -358,7 +358,7 @@ def test_foreign_private_litigant_is_sent_to_1782() -> None:
 
 
 def test_criminal_process_from_another_state_is_accepted_by_default() -> None:
-    d = decide(issuer_kind=IssuerKind.STATE, jurisdiction="US-NC")
+    d = decide(issuer_kind=IssuerKind.STATE, jurisdiction="US-SC")
     assert d.disposition is Disposition.PROCEED
     assert Flag.OUT_OF_STATE in d.flags
     assert reason(d, "out_of_state_accepted").authority == "Writ policy: out-of-state process table"
@@ -367,20 +367,20 @@ def test_criminal_process_from_another_state_is_accepted_by_default() -> None:
 
 def test_state_table_can_require_domestication_of_criminal_process() -> None:
     policy = Policy(
-        state_process={"US-NC": StateProcessRule(criminal=StateProcessHandling.DOMESTICATE)}
+        state_process={"US-SC": StateProcessRule(criminal=StateProcessHandling.DOMESTICATE)}
     )
     d = decide(
         policy=policy,
         issuer_kind=IssuerKind.STATE,
-        jurisdiction="US-NC",
+        jurisdiction="US-SC",
         process_type=P.SEARCH_WARRANT,
     )
     assert d.disposition is Disposition.REDIRECT
     assert d.terminal_outcome is Outcome.REDIRECTED
-    assert d.redirect_to == "domestication in US-DE"
+    assert d.redirect_to == "domestication in US-NC"
     assert reason(d, "domestication_required").authority == (
         "Uniform Act to Secure the Attendance of Witnesses from Without a State"
-        " in Criminal Proceedings, as enacted in US-DE"
+        " in Criminal Proceedings, as enacted in US-NC"
     )
     # other states keep the default
     assert (
@@ -397,7 +397,7 @@ def test_civil_subpoena_from_another_state_needs_uidda_domestication() -> None:
     assert d.terminal_outcome is Outcome.REDIRECTED
     assert {Flag.OUT_OF_STATE, Flag.CIVIL} <= set(d.flags)
     assert reason(d, "domestication_required").authority == (
-        "Uniform Interstate Depositions and Discovery Act (UIDDA), as enacted in US-DE"
+        "Uniform Interstate Depositions and Discovery Act (UIDDA), as enacted in US-NC"
     )
 
 
@@ -417,13 +417,13 @@ def test_state_table_can_accept_civil_process() -> None:
     "overrides",
     [
         pytest.param(
-            {"issuer_kind": IssuerKind.FEDERAL, "jurisdiction": "US-NC"},
+            {"issuer_kind": IssuerKind.FEDERAL, "jurisdiction": "US-SC"},
             id="federal-court-sitting-elsewhere",
         ),
         pytest.param(
             {
                 "issuer_kind": IssuerKind.STATE,
-                "jurisdiction": "US-NC",
+                "jurisdiction": "US-SC",
                 "process_type": P.EMERGENCY_REQUEST,
                 "emergency": Emergency(nature_of_danger="threat", callback_verified_by="x"),
             },
@@ -432,7 +432,7 @@ def test_state_table_can_accept_civil_process() -> None:
         pytest.param(
             {
                 "issuer_kind": IssuerKind.STATE,
-                "jurisdiction": "US-NC",
+                "jurisdiction": "US-SC",
                 "process_type": P.PRESERVATION_REQUEST,
             },
             id="preservation-is-a-request",
@@ -497,7 +497,7 @@ def civil(**overrides) -> dict:
     return {
         "process_type": P.CIVIL_SUBPOENA,
         "issuer_kind": IssuerKind.PRIVATE_PARTY,
-        "jurisdiction": "US-DE",
+        "jurisdiction": "US-NC",
         **overrides,
     }
 

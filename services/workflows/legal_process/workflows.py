@@ -226,11 +226,12 @@ class LegalProcessWorkflow:
         needs_callback = callback_outstanding(process)
         if not needs_check and not needs_callback:
             return True
+        # Before the status is visible, so whoever sees "verifying" also sees whose move it is.
+        self._awaiting = Awaiting.VERIFICATION
         await self._set_status(
             Status.VERIFYING,
             "requester not verified" if needs_check else "call-back to the agency required",
         )
-        self._awaiting = Awaiting.VERIFICATION
         await self._wait(
             lambda: (
                 (not needs_check or self._requester_verified is not None)
