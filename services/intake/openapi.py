@@ -98,7 +98,7 @@ def documented(
                 for media in (self.request_body.content or {}).values():
                     media.examples = {**body_examples, **(media.examples or {})}
             documented_responses = dict(self.responses or {}) | dict(responses or {})
-            documented_responses.pop("400", None)
+            documented_responses.pop("400", None)  # Litestar's shape; a problem is documented
             documented_responses["4XX"] = PROBLEM_RESPONSE
             self.responses = documented_responses
 
@@ -115,6 +115,12 @@ def documented(
 
 _PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str | None]] = {
     # status: (slug, title, detail, field)
+    400: (
+        "bad-request",
+        "Bad request",
+        "request_id: Expected `str` matching regex '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$'",
+        "request_id",
+    ),
     401: ("unauthenticated", "Unauthenticated", "the token has expired", None),
     403: ("forbidden", "Forbidden", "this action needs one of the roles: admin", None),
     404: ("not-found", "Not found", "no legal process lp_0123456789abcdef0123456789abcdef", None),
@@ -145,6 +151,8 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str | None]] = {
     ),
 }
 _ERROR_DESCRIPTIONS = {
+    400: "Malformed: a path, query or header parameter that does not match its pattern, "
+    "or a body that is not valid JSON or multipart; `field` names it. Nothing was written.",
     401: "No token, or one that is expired, forged or for another audience.",
     403: "The token's roles do not allow this operation.",
     404: "No such resource, or one the token may not see (another agency's request answers "
@@ -232,7 +240,7 @@ def required_roles(guards: list[Any]) -> list[str]:
 def error_statuses(method: str, path: str, guards: list[Any], operation: Operation) -> list[int]:
     names = {getattr(getattr(g, "func", g), "__name__", "") for g in guards}
     # 403: a guard refuses the role, or (unguarded handlers) the handler's own access check.
-    statuses = {401, 403, 422}
+    statuses = {400, 401, 403, 422}
     if "{" in path:
         statuses.add(404)
     if (method != "GET" and "{" in path) or (method, path) in _CONFLICT_ALSO:
