@@ -34,6 +34,7 @@ from services.intake.problems import http_exception_handler, internal_error_hand
 from services.intake.ratelimits import AgencyRateLimits
 from services.intake.review.controllers import ReviewController
 from services.intake.transparency.controllers import TransparencyReportController  # §10
+from services.intake.ui.agencies import AgencyUIController
 from services.intake.ui.billing_controllers import BillingUIController  # billing hook
 from services.intake.ui.controllers import ReviewUIController
 from services.intake.ui.transparency import TransparencyUIController  # §10
@@ -123,6 +124,7 @@ def create_app(
             PolicySimulationController,  # issue 11: /v1/policy/simulations (docs/policy.md)
             NumberLookupController,  # issue 11: /v1/number-lookups
             PortalController,  # the agency portal under /portal/ (issue 15)
+            AgencyUIController,  # the agency registry in the review UI, for admins (issue 15)
         ],
         lifespan=[lifespan],
         state=state,

@@ -98,7 +98,7 @@ def documented(
                 for media in (self.request_body.content or {}).values():
                     media.examples = {**body_examples, **(media.examples or {})}
             documented_responses = dict(self.responses or {}) | dict(responses or {})
-            documented_responses.pop("400", None)
+            documented_responses.pop("400", None)  # Litestar's shape; a problem is documented
             documented_responses["4XX"] = PROBLEM_RESPONSE
             self.responses = documented_responses
 
@@ -151,9 +151,8 @@ _PROBLEM_EXAMPLES: dict[int, tuple[str, str, str, str | None]] = {
     ),
 }
 _ERROR_DESCRIPTIONS = {
-    400: "A path, query or header parameter could not be read as its type (an id of the "
-    "wrong shape, a date that is not one), or the body is not JSON; `field` names it. "
-    "Nothing was written.",
+    400: "Malformed: a path, query or header parameter that does not match its pattern, "
+    "or a body that is not valid JSON or multipart; `field` names it. Nothing was written.",
     401: "No token, or one that is expired, forged or for another audience.",
     403: "The token's roles do not allow this operation.",
     404: "No such resource, or one the token may not see (another agency's request answers "
@@ -241,14 +240,12 @@ def required_roles(guards: list[Any]) -> list[str]:
 def error_statuses(method: str, path: str, guards: list[Any], operation: Operation) -> list[int]:
     names = {getattr(getattr(g, "func", g), "__name__", "") for g in guards}
     # 403: a guard refuses the role, or (unguarded handlers) the handler's own access check.
-    statuses = {401, 403, 422}
-    body = operation.request_body
-    if "{" in path or operation.parameters or isinstance(body, RequestBody):
-        statuses.add(400)  # a parameter of the wrong shape, or a body that is not JSON
+    statuses = {400, 401, 403, 422}
     if "{" in path:
         statuses.add(404)
     if (method != "GET" and "{" in path) or (method, path) in _CONFLICT_ALSO:
         statuses.add(409)
+    body = operation.request_body
     if isinstance(body, RequestBody):
         statuses.add(413)
         if {"multipart/form-data", "application/pdf"} & set(body.content or {}):
