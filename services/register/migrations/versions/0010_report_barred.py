@@ -6,7 +6,7 @@ customers have not been told, by half-year received and the order's end day. Bot
 derived from ``report_facts`` and recounted here.
 
 Revision ID: 0010_report_barred
-Revises: 0009_outbox
+Revises: 0008_review_assignment
 Create Date: 2026-12-01 12:40:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 
 revision = "0010_report_barred"
 # Re-chained by the coordinator when several branches add a migration.
-down_revision = "0009_outbox"
+down_revision = "0008_review_assignment"
 branch_labels = None
 depends_on = None
 
