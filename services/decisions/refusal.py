@@ -30,7 +30,7 @@ from contracts.determination import (
     RefusalDraft,
     TargetDecision,
 )
-from contracts.enums import DataCategory, Outcome, ProcessType
+from contracts.enums import DataCategory, IssuerKind, Outcome, ProcessType
 from contracts.legal_process import LegalProcess, Period
 from contracts.workflow import ReviewDecision
 from services.decisions import authorities as law
@@ -93,7 +93,8 @@ def draft_refusal(case: Case, draft: Draft) -> None:
         reasons=reasons,
         citations=citations,
         response=_response(case.process, reasons, draft.redirect_to, draft.terminal_outcome),
-        needs_legal=case.process.process_type in COURT_ORDERS,
+        needs_legal=case.process.process_type in COURT_ORDERS
+        and case.process.issuer_kind is not IssuerKind.PRIVATE_PARTY,
     )
     draft.refusal_confirmation_required = True
     draft.because(

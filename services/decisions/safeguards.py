@@ -12,14 +12,31 @@ from services.decisions.draft import Case, Draft
 FOUR_EYES = 2
 
 
+# The checks intake has always recorded as booleans, with the finding code each one has.
+_RECORDED_CHECKS = (
+    ("agency_not_registered", "agency not in the registry", "agency_registered"),
+    ("officer_not_on_roster", "officer not known to the registry", "officer_known"),
+    (
+        "email_domain_not_registered",
+        "email domain does not match the agency",
+        "email_domain_verified",
+    ),
+)
+
+
 def unverified_facts(requester: Requester) -> list[str]:
-    """What intake could not establish about the requester (empty when verified)."""
-    checks = {
-        "agency not in the registry": requester.agency_registered,
-        "officer not known to the registry": requester.officer_known,
-        "email domain does not match the agency": requester.email_domain_verified,
-    }
-    return [problem for problem, passed in checks.items() if not passed]
+    """What intake could not establish about the requester (empty when verified): each
+    failed check's reason (the finding's own words when intake recorded one), then every
+    other blocking finding (look-alike or free-mail domain, token subject, ...)."""
+    findings = {f.code: f for f in requester.findings}
+    problems = [
+        findings[code].reason if code in findings else text
+        for code, text, passed in _RECORDED_CHECKS
+        if not getattr(requester, passed)
+    ]
+    recorded = {code for code, _, _ in _RECORDED_CHECKS}
+    problems += [f.reason for f in requester.findings if f.blocking and f.code not in recorded]
+    return problems
 
 
 def callback_outstanding(process: LegalProcess) -> bool:
@@ -31,7 +48,14 @@ def callback_outstanding(process: LegalProcess) -> bool:
 
 
 def check_requester(case: Case, draft: Draft) -> None:
-    problems = unverified_facts(case.process.requester)
+    requester = case.process.requester
+    for finding in requester.findings:  # issue 11: each finding, with its reason
+        draft.because(
+            f"verification:{finding.code}",
+            finding.reason + ("" if finding.blocking else " (noted; does not block)"),
+            law.POLICY_VERIFICATION,
+        )
+    problems = unverified_facts(requester)
     if not problems:
         return
     draft.flag(Flag.UNVERIFIED_REQUESTER)

@@ -64,6 +64,20 @@ DECISION_EXAMPLES = examples(
         "Send the request to legal",
         {"action": "escalate_to_legal", "note": "Out-of-state process."},
     ),
+    confirm_refusal=(
+        "Confirm the refusal the machine drafted (the request ends rejected or redirected)",
+        {"action": "confirm_refusal", "note": "A subpoena cannot compel content."},
+    ),
+    override_refusal=(
+        "Override the drafted refusal: back into review with this scope (audited; legal"
+        " approves, two approvers)",
+        {
+            "action": "override_refusal",
+            "categories": ["subscriber_info"],
+            "targets": ["+19195550100"],
+            "note": "The subpoena also asks for subscriber information on page 2.",
+        },
+    ),
 )
 VERIFICATION_EXAMPLES = examples(
     verified=(
@@ -105,6 +119,10 @@ class ReviewController(Controller):
         emergency: bool | None = None,
         overdue: bool | None = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        redirected_by_rule: Annotated[
+            bool | None,
+            Parameter(description="true: the requests the machine redirected by rule, for a look"),
+        ] = None,
     ) -> LegalProcessPage:
         items = await review_service.queue(
             status=status,
@@ -112,6 +130,7 @@ class ReviewController(Controller):
             emergency=emergency,
             overdue=overdue,
             limit=limit,
+            redirected_by_rule=redirected_by_rule,
         )
         return LegalProcessPage(items=items)
 
@@ -119,7 +138,8 @@ class ReviewController(Controller):
         "/legal-processes/{request_id:str}/decisions",
         guards=[reviewers],
         status_code=HTTP_200_OK,
-        summary="Approve, reject, ask the agency or escalate to legal",
+        summary="Approve, reject, ask the agency, escalate to legal, or confirm or override"
+        " a drafted refusal",
         operation_class=documented(DECISION_EXAMPLES),
     )
     async def decide(

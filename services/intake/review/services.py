@@ -44,17 +44,28 @@ class ReviewService:
         emergency: bool | None = None,
         overdue: bool | None = None,
         limit: int = 50,
+        redirected_by_rule: bool | None = None,
     ) -> list[LegalProcessView]:
-        """Requests awaiting people: emergencies first, then the nearest return date."""
+        """Requests awaiting people: emergencies first, then the nearest return date. By
+        default the open requests and the emergency disclosures whose follow-up process
+        never arrived (issue 11); ``redirected_by_rule`` lists the requests the machine
+        redirected by rule, for a look. Each row carries its verification findings, its
+        drafted refusal, whether it was redirected by rule and its follow-up."""
+        if redirected_by_rule:
+            statuses = [status] if status else [Status.REDIRECTED]
+        else:
+            statuses = [status] if status else OPEN_STATUSES
         records = await self.register.legal_processes.list(
-            statuses=[status] if status else OPEN_STATUSES,
+            statuses=statuses,
             process_type=process_type,
             emergency=emergency,
             overdue=overdue,
             limit=limit,
             queue_order=True,
+            follow_up_missing=status is None and not redirected_by_rule,
+            redirected_by_rule=redirected_by_rule,
         )
-        return [to_view(r) for r in records]
+        return [to_view(r, staff=True) for r in records]
 
     async def audit_trail(self, request_id: str) -> list[AuditEventView]:
         return [
