@@ -258,8 +258,6 @@ class LegalProcesses:
         """Record a request taken in, its targets (``record.process.targets``) and the
         ``received`` audit event, together or not at all."""
         row = _row(record)
-        if row.get("officer_email") is None and record.process.requester.officer_email:
-            row["officer_email"] = record.process.requester.officer_email.lower()
         findings = record.process.requester.findings
         detail: dict[str, Any] = {
             "process_type": record.process_type.value,

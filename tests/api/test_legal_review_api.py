@@ -109,8 +109,12 @@ async def test_a_drafted_refusal_is_confirmed_through_the_decisions_endpoint(
     [target] = mine["targets"]
     assert target["decision"] == "refused" and target["internal_reason"] == ""
     assert any(n.request_id == request_id for n in NOTICES)
-    trail = (await api.get(f"/v1/legal-processes/{request_id}/audit", headers=staff)).json()
-    final = [e for e in trail if e["action"] == "status:rejected"]
+    for _ in range(100):  # the live state may show it before the register has written it
+        trail = (await api.get(f"/v1/legal-processes/{request_id}/audit", headers=staff)).json()
+        final = [e for e in trail if e["action"] == "status:rejected"]
+        if final:
+            break
+        await asyncio.sleep(0.1)
     assert final and final[-1]["actor"] == "rita@writ"
 
 

@@ -23,7 +23,7 @@ from services.workflows.legal_process.follow_up import (
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 from tests.factories import received_process
 from tests.workflows.support import POLICY, awaiting_review, start, wait_for
-from tests.workflows.test_legal_review_workflow import decision, now_of
+from tests.workflows.test_legal_review_workflow import RESULT_TIMEOUT, decision, now_of
 
 BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
 
@@ -94,7 +94,7 @@ async def test_emergency_follow_up_arriving_in_time(temporal_env, task_queue, ca
         EmergencyFollowUpWorkflow.follow_up_received,
         FollowUpArrival(follow_up_request_id="lp_followup", received_at=await now_of(temporal_env)),
     )
-    state = await tracker.result()
+    state = await asyncio.wait_for(tracker.result(), RESULT_TIMEOUT)
     assert state.status == "received" and state.follow_up_request_id == "lp_followup"
     assert not state.reminded and _reminders(carrier, process.request_id) == []
     assert carrier.follow_ups[process.request_id] == "awaiting"  # intake records the arrival
@@ -115,7 +115,7 @@ async def test_emergency_follow_up_arriving_after_the_reminder(temporal_env, tas
 
     carrier.on_agency_notice = serve_follow_up_when_reminded
     async with temporal_env.time_skipping_unlocked():  # to the reminder, which brings it
-        state = await tracker.result()
+        state = await asyncio.wait_for(tracker.result(), RESULT_TIMEOUT)
     assert state.status == "received" and state.reminded
     [(reminded_at, notice)] = _reminders(carrier, process.request_id)
     remind_at = due_at - dt.timedelta(days=POLICY.emergency_follow_up_reminder_days)
@@ -131,7 +131,7 @@ async def test_emergency_follow_up_never_arriving_flags_the_request(
     process, tracker = await _emergency_disclosed(temporal_env, task_queue)
     due_at = (await tracker.query(EmergencyFollowUpWorkflow.state)).due_at
     async with temporal_env.time_skipping_unlocked():  # past the reminder and the deadline
-        state = await tracker.result()
+        state = await asyncio.wait_for(tracker.result(), RESULT_TIMEOUT)
     assert state.status == "missing" and state.reminded
     assert carrier.follow_ups[process.request_id] == "missing"
     [(missed_at, _, _)] = [e for e in carrier.follow_up_events if e[2] == "missed"]
@@ -142,5 +142,5 @@ async def test_emergency_follow_up_never_arriving_flags_the_request(
 async def test_no_follow_up_is_tracked_when_none_is_expected(temporal_env, task_queue, carrier):
     process = received_process(await now_of(temporal_env))  # an auto-approved subpoena
     handle = await start(temporal_env.client, task_queue, process)
-    await handle.result()
+    await asyncio.wait_for(handle.result(), RESULT_TIMEOUT)
     assert carrier.follow_up_events == []

@@ -4,6 +4,7 @@ emergency follow-up is in test_emergency_follow_up_workflow.py."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import msgspec
@@ -27,6 +28,8 @@ from tests.factories import received_process
 from tests.workflows.support import POLICY, awaiting_review, start, wait_for
 
 BSI = (DataCategory.SUBSCRIBER_INFO, DataCategory.TOLL_RECORDS)
+# A workflow that never finishes fails its test instead of hanging the suite.
+RESULT_TIMEOUT = 60
 
 
 def decision(action: DecisionAction, reviewer: str, *roles: str, **kwargs) -> ReviewDecision:
@@ -106,7 +109,7 @@ async def test_refusal_waits_for_a_person_and_ends_rejected_only_after_confirmat
         LegalProcessWorkflow.decide,
         decision(DecisionAction.CONFIRM_REFUSAL, *confirmer, note="the refusal stands"),
     )
-    state = await handle.result()
+    state = await asyncio.wait_for(handle.result(), RESULT_TIMEOUT)
     assert state.status is Status.REJECTED and state.outcome is Outcome.REJECTED
     final = carrier.statuses[-1]
     assert final.status is Status.REJECTED and final.actor == confirmer[0]
@@ -165,7 +168,7 @@ async def test_an_overridden_refusal_returns_to_review_with_the_reviewers_scope(
     await handle.execute_update(
         LegalProcessWorkflow.decide, decision(DecisionAction.APPROVE, "erin", "legal")
     )
-    state = await handle.result()
+    state = await asyncio.wait_for(handle.result(), RESULT_TIMEOUT)
     assert state.status is Status.CLOSED
     [collection] = carrier.collections
     assert collection.categories == [DataCategory.DETAIL_RECORDS]
@@ -180,7 +183,7 @@ async def test_foreign_process_is_redirected_by_rule_and_marked_for_a_look(
         await now_of(temporal_env), issuer_kind=IssuerKind.FOREIGN, jurisdiction="BR"
     )
     handle = await start(temporal_env.client, task_queue, process)
-    state = await handle.result()
+    state = await asyncio.wait_for(handle.result(), RESULT_TIMEOUT)
     assert state.status is Status.REDIRECTED and state.outcome is Outcome.REDIRECTED
     assert state.determination.redirected_by_rule
     assert "redirected_by_rule" in state.determination.flags
@@ -201,5 +204,5 @@ async def test_redirects_wait_for_a_person_when_the_policy_says_so(
     await handle.execute_update(
         LegalProcessWorkflow.decide, decision(DecisionAction.CONFIRM_REFUSAL, "alice")
     )
-    state = await handle.result()
+    state = await asyncio.wait_for(handle.result(), RESULT_TIMEOUT)
     assert state.status is Status.REDIRECTED and state.outcome is Outcome.REDIRECTED

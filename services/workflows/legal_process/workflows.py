@@ -247,7 +247,8 @@ class LegalProcessWorkflow:
 
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
-        needs_check = bool(unverified_facts(process.requester))
+        problems = unverified_facts(process.requester)
+        needs_check = bool(problems)
         needs_callback = callback_outstanding(process)
         if not needs_check and not needs_callback:
             return True
@@ -255,7 +256,10 @@ class LegalProcessWorkflow:
         self._awaiting = Awaiting.VERIFICATION
         await self._set_status(
             Status.VERIFYING,
-            "requester not verified" if needs_check else "call-back to the agency required",
+            # Issue 11: the status says why, at a glance.
+            f"requester not verified: {'; '.join(problems)}"
+            if needs_check
+            else "call-back to the agency required",
         )
         await self._wait(
             lambda: (
