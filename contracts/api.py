@@ -82,6 +82,58 @@ class DeterminationSummary(msgspec.Struct, frozen=True, kw_only=True):
     targets_refused: int = 0
 
 
+class TargetOutcomeView(msgspec.Struct, frozen=True, kw_only=True):
+    """One target's outcome (issue 11): what was decided, why, and where to go instead."""
+
+    kind: str
+    value: str
+    decision: Annotated[
+        str, Meta(description="allowed, refused or redirected", examples=["redirected"])
+    ]
+    reason: Annotated[str, Meta(description="Why, in the words the agency reads")] = ""
+    authority: str = ""
+    redirect_to: Annotated[
+        str | None,
+        Meta(description="Where to serve instead: the reseller customer, MLAT, domestication"),
+    ] = None
+    # Staff only (empty in the agency's view): the rule's code and the records' entity.
+    internal_reason: Annotated[
+        str, Meta(description="Staff only: the rule code and the internal facts behind it")
+    ] = ""
+
+
+class FindingView(msgspec.Struct, frozen=True, kw_only=True):
+    """A requester-verification finding (staff only): code and reason."""
+
+    code: str
+    reason: str
+    blocking: bool = True
+
+
+class RefusalView(msgspec.Struct, frozen=True, kw_only=True):
+    """The machine's drafted refusal and where it stands (issue 11)."""
+
+    state: Annotated[
+        str,
+        Meta(description="awaiting_confirmation, confirmed or overridden"),
+    ]
+    reasons: list[Reason] = []
+    citations: list[str] = []
+    response: Annotated[str, Meta(description="The answer to the agency, as drafted")] = ""
+    needs_legal: bool = False
+    overridden_by: str | None = None
+
+
+class FollowUpView(msgspec.Struct, frozen=True, kw_only=True):
+    """An emergency disclosure's follow-up legal process (issue 11)."""
+
+    status: Annotated[
+        str, Meta(description="awaiting, received, late or missing", examples=["awaiting"])
+    ]
+    due_at: dt.datetime | None = None
+    follow_up_request_id: str | None = None
+
+
 class LegalProcessView(msgspec.Struct, frozen=True, kw_only=True):
     id: str
     status: Status
@@ -105,6 +157,25 @@ class LegalProcessView(msgspec.Struct, frozen=True, kw_only=True):
     outcome: Outcome | None = None
     production_available: bool = False
     message: str = ""
+    # Issue 11 (fields added; each has a default).
+    targets: Annotated[
+        list[TargetOutcomeView], Meta(description="Each target's decision, reason and redirect")
+    ] = []
+    refusal: RefusalView | None = None
+    redirected_by_rule: Annotated[
+        bool, Meta(description="Redirected by the machine under the policy, for a look")
+    ] = False
+    findings: Annotated[
+        list[FindingView],
+        Meta(description="Staff only: requester-verification findings, each with its reason"),
+    ] = []
+    follow_up: Annotated[
+        FollowUpView | None,
+        Meta(description="Emergency disclosures: the follow-up process expected, and its state"),
+    ] = None
+    follows_emergency: Annotated[
+        str | None, Meta(description="The emergency request this process follows up")
+    ] = None
 
 
 class LegalProcessPage(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,11 +189,17 @@ class DecisionIn(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     note: Note = ""
     categories: Annotated[
         list[DataCategory] | None,
-        Meta(description="Approve: narrow to these categories (never wider than allowed)"),
+        Meta(
+            description="Approve: narrow to these categories (never wider than allowed);"
+            " override_refusal: the categories the overriding reviewer puts back in review"
+        ),
     ] = None
     targets: Annotated[
         list[Annotated[str, Meta(max_length=320, pattern=NO_NUL)]] | None,
-        Meta(description="Approve: narrow to these normalised target values"),
+        Meta(
+            description="Approve: narrow to these normalised target values; override_refusal:"
+            " the targets put back in review (all when omitted)"
+        ),
     ] = None
     question: Annotated[
         str,

@@ -47,6 +47,8 @@ class Flag(enum.StrEnum):
     MISSING_RANGE = "missing_range"
     CALLBACK_UNVERIFIED = "callback_unverified"
     CLOUD_ACT = "cloud_act"
+    REDIRECTED_BY_RULE = "redirected_by_rule"  # a pure redirect the policy lets the machine make
+    REFUSAL_OVERRIDDEN = "refusal_overridden"  # a person overrode the machine's refusal
 
 
 class LegalEntity(enum.StrEnum):
@@ -111,6 +113,26 @@ class TargetDecision(msgspec.Struct, frozen=True, kw_only=True):
     ] = LegalEntity.US
 
 
+class RefusalDraft(msgspec.Struct, frozen=True, kw_only=True):
+    """The machine's draft of a whole refusal (or a redirect a person must confirm): what a
+    reviewer confirms or overrides before the request ends (docs/legal-rules.md)."""
+
+    reasons: Annotated[
+        list[Reason], Meta(description="Why nothing asked for can be disclosed")
+    ] = []
+    citations: Annotated[list[str], Meta(description="The authorities the reasons cite")] = []
+    response: Annotated[
+        str, Meta(description="The answer to the agency, as drafted (no subscriber data)")
+    ] = ""
+    needs_legal: Annotated[
+        bool, Meta(description="Confirming or overriding needs legal (a court order's refusal)")
+    ] = False
+    overridden_by: Annotated[
+        str | None, Meta(description="Who overrode the refusal; None while it stands")
+    ] = None
+    override_note: str = ""
+
+
 class Determination(msgspec.Struct, frozen=True, kw_only=True):
     disposition: Disposition
     allowed_categories: list[DataCategory] = []
@@ -144,3 +166,16 @@ class Determination(msgspec.Struct, frozen=True, kw_only=True):
         list[DataCategory],
         Meta(description="Allowed categories whose costs §2706 lets the provider recover"),
     ] = []
+    # Issue 11: no refusal is final without a person.
+    refusal: Annotated[
+        RefusalDraft | None,
+        Meta(description="The drafted refusal a person confirms or overrides"),
+    ] = None
+    refusal_confirmation_required: Annotated[
+        bool,
+        Meta(description="The request waits for a person to confirm or override the refusal"),
+    ] = False
+    redirected_by_rule: Annotated[
+        bool,
+        Meta(description="A pure redirect the policy lets the machine make; shown for a look"),
+    ] = False

@@ -118,6 +118,10 @@ class DecisionAction(enum.StrEnum):
     REJECT = "reject"
     ASK_AGENCY = "ask_agency"
     ESCALATE_TO_LEGAL = "escalate_to_legal"
+    # A refusal the machine drafted (issue 11): a person confirms it (the request ends
+    # rejected) or overrides it (audited; back into review with the overriding scope).
+    CONFIRM_REFUSAL = "confirm_refusal"
+    OVERRIDE_REFUSAL = "override_refusal"
 
 
 class Awaiting(enum.StrEnum):
@@ -127,6 +131,7 @@ class Awaiting(enum.StrEnum):
     REVIEW = "review"  # a reviewer's (or legal's) decision
     VERIFICATION = "verification"  # staff confirming the requester or recording the call-back
     AGENCY = "agency"  # the agency's answer to a clarification
+    REFUSAL = "refusal_confirmation"  # a person confirming or overriding a drafted refusal
 
 
 class RejectionReason(enum.StrEnum):

@@ -56,6 +56,17 @@ class Emergency(msgspec.Struct, frozen=True, kw_only=True):
     callback_verified_at: dt.datetime | None = None
 
 
+class VerificationFinding(msgspec.Struct, frozen=True, kw_only=True):
+    """One requester check that did not pass, with the reason a reviewer reads
+    (docs/legal-rules.md, "Requester verification")."""
+
+    code: str  # agency_not_registered, email_domain_not_registered, lookalike_domain, ...
+    reason: str
+    # Blocking findings hold the request in ``verifying`` until staff verify the requester;
+    # the others (a first request from an officer) are shown and audited only.
+    blocking: bool = True
+
+
 class Requester(msgspec.Struct, frozen=True, kw_only=True):
     agency_id: str
     agency_name: str = ""
@@ -68,6 +79,9 @@ class Requester(msgspec.Struct, frozen=True, kw_only=True):
     officer_known: bool = False
     # On the roster but deactivated by the agency's admin (docs/agencies.md).
     officer_deactivated: bool = False
+    # Added in issue 11: every check's finding, and who the agency's token named.
+    findings: list[VerificationFinding] = []
+    token_subject: str = ""
 
 
 class LegalProcess(msgspec.Struct, frozen=True, kw_only=True):
@@ -90,3 +104,5 @@ class LegalProcess(msgspec.Struct, frozen=True, kw_only=True):
     document_key: str = ""
     document_sha256: str = ""
     duplicate_of: str | None = None
+    # Added in issue 11: the emergency request this process follows up (linked at intake).
+    follows_emergency: str | None = None

@@ -106,6 +106,13 @@ class EmergencyFigures(msgspec.Struct, frozen=True, kw_only=True):
     disclosed: Annotated[int, Meta(ge=0, description="Ended with some data produced")]
     outcomes: OutcomeCounts
     disclosed_share: Share = None
+    # Issue 11: emergency disclosures and the follow-up legal process the policy expects.
+    with_follow_up: Annotated[
+        int, Meta(ge=0, description="Emergency disclosures followed up by legal process")
+    ] = 0
+    without_follow_up: Annotated[
+        int, Meta(ge=0, description="Emergency disclosures no legal process has followed up")
+    ] = 0
 
 
 class PreservationFigures(msgspec.Struct, frozen=True, kw_only=True):

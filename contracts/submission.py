@@ -162,3 +162,17 @@ class LegalProcessSubmission(msgspec.Struct, frozen=True, kw_only=True, forbid_u
         | None
     ) = None
     notes: Note | None = None
+    # Issue 11: the emergency request this process follows up. Validated at intake: the
+    # request exists, is the same agency's and is an emergency request. Without it, a
+    # process of the same agency and case number as an emergency request is linked anyway.
+    follows_emergency: (
+        Annotated[
+            str,
+            Meta(
+                pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
+                description="Request id of the emergency request this legal process follows up",
+                examples=["lp_0123456789abcdef01234567"],
+            ),
+        ]
+        | None
+    ) = None

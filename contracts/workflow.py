@@ -126,6 +126,9 @@ class Timing(msgspec.Struct, frozen=True, kw_only=True):
     preservation_extension_days: int = 90
     max_preservation_extensions: int = 1
     preservation_reminder_days: int = 14
+    # Issue 11: follow-up legal process after an emergency disclosure (docs/legal-rules.md).
+    emergency_follow_up_days: int = 30
+    emergency_follow_up_reminder_days: int = 7
 
 
 class Assessment(msgspec.Struct, frozen=True, kw_only=True):
@@ -141,6 +144,30 @@ class RequesterVerification(msgspec.Struct, frozen=True, kw_only=True):
     verified_by: str
     verified: bool
     note: str = ""
+
+
+class FollowUpInput(msgspec.Struct, frozen=True, kw_only=True):
+    """``EmergencyFollowUpWorkflow``'s input: one emergency disclosure awaiting its process."""
+
+    request_id: str
+    disclosed_at: dt.datetime
+    due_at: dt.datetime
+    remind_at: dt.datetime
+
+
+class FollowUpArrival(msgspec.Struct, frozen=True, kw_only=True):
+    """Signal: the follow-up process arrived (intake linked it in the register)."""
+
+    follow_up_request_id: str
+    received_at: dt.datetime
+
+
+class FollowUpState(msgspec.Struct, frozen=True, kw_only=True):
+    request_id: str
+    status: str = "awaiting"  # awaiting, received, missing
+    follow_up_request_id: str = ""
+    reminded: bool = False
+    due_at: dt.datetime | None = None
 
 
 class CustomerNotice(msgspec.Struct, frozen=True, kw_only=True):

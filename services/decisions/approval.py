@@ -10,7 +10,11 @@ must approve it, and how each approval narrows what is disclosed.
 - an approval may narrow the categories the law allows, never widen them;
 - approved targets must be among the targets the determination allowed;
 - an approved date range lies inside the one allowed, start before end;
-- a rejection names its reason; a question to the agency is a question.
+- a rejection names its reason; a question to the agency is a question;
+- a refusal the machine drafted is confirmed or overridden while it waits for that, and
+  nothing else is decided meanwhile but an escalation to legal; the refusal of a court
+  order (or one legal must see) is confirmed or overridden by legal; an override says why
+  and names the categories (and may name the targets) it puts back in review.
 
 ``approve`` applies an accepted approval: the approver is counted, and the categories and
 targets can only shrink, approver by approver.
@@ -29,8 +33,9 @@ from contracts.enums import (
     Role,
     Status,
 )
-from contracts.legal_process import Period
+from contracts.legal_process import LegalProcess, Period
 from contracts.workflow import ReviewDecision
+from services.decisions.refusal import override_refusal_problem
 
 AUTO_APPROVER = "policy:auto-approval"
 
@@ -94,15 +99,20 @@ def decision_refusal(
     determination: Determination,
     approval: Approval,
     legal_required: bool,
+    process: LegalProcess | None = None,
     period_allowed: Period | None = None,
 ) -> str | None:
     """Why ``decision`` cannot be accepted now (the message the reviewer sees), or None.
     ``period_allowed`` is the date range collection would read (``approved_scope``)."""
-    if status is not Status.IN_REVIEW or awaiting is not Awaiting.REVIEW:
+    if status is not Status.IN_REVIEW or awaiting not in (Awaiting.REVIEW, Awaiting.REFUSAL):
         return f"no decision is awaited: the request is {status.value}"
     roles = set(decision.reviewer_roles)
     if not roles & DECIDING_ROLES:
         return "only reviewers and legal may decide"
+    if awaiting is Awaiting.REFUSAL or decision.action in REFUSAL_ACTIONS:
+        return _refusal_decision_problem(
+            decision, roles, awaiting, determination, legal_required, process
+        )
     if decision.action is DecisionAction.APPROVE:
         return _approval_refusal(
             decision, roles, determination, approval, legal_required
@@ -111,6 +121,35 @@ def decision_refusal(
         return "a rejection needs a reason_code"
     if decision.action is DecisionAction.ASK_AGENCY and not decision.question.strip():
         return "asking the agency needs a question"
+    return None
+
+
+REFUSAL_ACTIONS = (DecisionAction.CONFIRM_REFUSAL, DecisionAction.OVERRIDE_REFUSAL)
+
+
+def _refusal_decision_problem(
+    decision: ReviewDecision,
+    roles: set[str],
+    awaiting: Awaiting,
+    determination: Determination,
+    legal_required: bool,
+    process: LegalProcess | None,
+) -> str | None:
+    if awaiting is not Awaiting.REFUSAL:
+        return "no drafted refusal awaits confirmation"
+    if decision.action is DecisionAction.ESCALATE_TO_LEGAL:
+        return None
+    if decision.action not in REFUSAL_ACTIONS:
+        return (
+            "the machine drafted a refusal: confirm it (confirm_refusal) or override it"
+            " (override_refusal)"
+        )
+    drafted = determination.refusal
+    needs_legal = legal_required or bool(drafted and drafted.needs_legal)
+    if needs_legal and Role.LEGAL not in roles:
+        return "this refusal is confirmed or overridden by legal"
+    if decision.action is DecisionAction.OVERRIDE_REFUSAL:
+        return override_refusal_problem(decision, determination, process)
     return None
 
 

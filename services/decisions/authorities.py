@@ -70,3 +70,8 @@ POLICY_CIVIL_NOTICE = (
 POLICY_EMERGENCY_NOTICE = "Writ policy: no customer notice of emergency disclosures"
 POLICY_STATE_PROCESS = "Writ policy: out-of-state process table"
 POLICY_AUTO_APPROVAL = "Writ policy: auto-approval class (docs/legal-rules.md)"
+POLICY_REFUSAL_REVIEW = "Writ policy: no refusal is final without a person (docs/legal-rules.md)"
+POLICY_EMERGENCY_FOLLOW_UP = (
+    "Writ policy: follow-up legal process after an emergency disclosure (provider practice,"
+    " not a statute; docs/legal-rules.md)"
+)

@@ -175,3 +175,20 @@ def preservation_extended(expires_at: dt.datetime, timing: Timing) -> dt.datetim
 def preservation_reminder(expires_at: dt.datetime, timing: Timing) -> dt.datetime:
     """When to remind the agency that a preservation is about to lapse."""
     return shifted(expires_at, -days(timing.preservation_reminder_days))
+
+
+# -- follow-up legal process after an emergency disclosure (issue 11) ---------------------
+
+
+def follow_up_due(disclosed_at: dt.datetime, timing: Timing) -> dt.datetime:
+    """When the follow-up legal process for an emergency disclosure is due: the policy's
+    ``emergency_follow_up_days`` after the disclosure (provider policy, not a statute)."""
+    return shifted(disclosed_at, days(timing.emergency_follow_up_days))
+
+
+def follow_up_reminder(
+    due_at: dt.datetime, disclosed_at: dt.datetime, timing: Timing
+) -> dt.datetime:
+    """When to remind the agency: ``emergency_follow_up_reminder_days`` before the
+    deadline, never before the disclosure itself."""
+    return max(disclosed_at, shifted(due_at, -days(timing.emergency_follow_up_reminder_days)))

@@ -21,6 +21,7 @@ from services.decisions.jurisdiction import check_out_of_state, select_rule
 from services.decisions.notice import decide_customer_notice
 from services.decisions.policy import Policy
 from services.decisions.ranges import check_period
+from services.decisions.refusal import draft_refusal
 from services.decisions.reimbursement import assess_reimbursement
 from services.decisions.review import decide_review
 from services.decisions.safeguards import (
@@ -66,6 +67,7 @@ STAGES: tuple[Stage, ...] = (
     decide_customer_notice,
     _refuse_targets_with_request,
     decide_review,
+    draft_refusal,
 )
 
 

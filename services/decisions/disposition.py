@@ -4,8 +4,10 @@ and once its records are collected (docs/architecture.md §5 steps 3-5, 8).
 Each function names the next step, or the ``Finish`` that ends the request with its status
 and outcome. The rules:
 
-- after assessment: a refusal or redirect the law settles (``terminal_outcome``) ends at
-  once; a preservation is preserved; anything a person must see waits for review (manual
+- after assessment: a redirect the policy lets the machine make (``terminal_outcome``)
+  ends at once; a whole refusal the machine drafted waits for a person to confirm or
+  override it (``refusal_confirmation_required``, issue 11); a preservation is preserved;
+  anything a person must see waits for review (manual
   process always does); the policy's lowest-risk class is approved by the machine;
 - after review: a rejection ends as rejected with the reviewer's reason; manual process is
   executed by legal by hand; an approved redirect or refusal is thereby confirmed (nothing
@@ -41,6 +43,7 @@ class Finish(msgspec.Struct, frozen=True, kw_only=True):
 
 class Next(enum.StrEnum):
     PRESERVE = "preserve"  # §2703(f) snapshot, then the preservation clock
+    CONFIRM_REFUSAL = "confirm_refusal"  # a person confirms or overrides the drafted refusal
     REVIEW = "review"  # wait for people
     AUTO_APPROVE = "auto_approve"  # the policy approves the lowest-risk class
     PRODUCE = "produce"  # collect the approved scope
@@ -50,7 +53,13 @@ class Next(enum.StrEnum):
 _SETTLED_BY_RULE = {Disposition.REDIRECT: Status.REDIRECTED, Disposition.REJECT: Status.REJECTED}
 
 
-def after_assessment(determination: Determination) -> Finish | Next:
+def after_assessment(
+    determination: Determination, *, confirm_refusals: bool = False
+) -> Finish | Next:
+    """``confirm_refusals``: the workflow asks people to confirm drafted refusals (a
+    workflow started before issue 11 passes False and keeps ending them by rule)."""
+    if confirm_refusals and determination.refusal_confirmation_required:
+        return Next.CONFIRM_REFUSAL
     status = _SETTLED_BY_RULE.get(determination.disposition)
     if status is not None and determination.terminal_outcome is not None:
         return Finish(
@@ -90,6 +99,21 @@ def after_review(determination: Determination, rejection: ReviewDecision | None)
             status=Status.REJECTED, outcome=Outcome.REJECTED, detail="refusal confirmed by review"
         )
     return Next.PRODUCE
+
+
+def refusal_confirmed(determination: Determination, decision: ReviewDecision) -> Finish:
+    """The end of a request whose drafted refusal (or redirect) a person confirmed."""
+    status = _SETTLED_BY_RULE.get(determination.disposition, Status.REJECTED)
+    outcome = determination.terminal_outcome or (
+        Outcome.REDIRECTED if status is Status.REDIRECTED else Outcome.REJECTED
+    )
+    note = f": {decision.note}" if decision.note else ""
+    return Finish(
+        status=status,
+        outcome=outcome,
+        detail=f"refusal confirmed by {decision.reviewer}{note}",
+        actor=decision.reviewer,
+    )
 
 
 class CustomerNoticePlan(msgspec.Struct, frozen=True, kw_only=True):

@@ -17,6 +17,7 @@ from contracts.determination import (
     Disposition,
     Flag,
     Reason,
+    RefusalDraft,
     TargetDecision,
     TargetFacts,
 )
@@ -58,6 +59,9 @@ class Draft:
     reimbursable: list[DataCategory] = field(default_factory=list)
     human_review: bool = True
     ending_reason: Reason | None = None
+    refusal: RefusalDraft | None = None
+    refusal_confirmation_required: bool = False
+    redirected_by_rule: bool = False
 
     @property
     def ended(self) -> bool:
@@ -117,4 +121,7 @@ class Draft:
             notice_barred_until=self.notice_barred_until,
             preserved_categories=list(self.preserved),
             reimbursable_categories=list(self.reimbursable),
+            refusal=self.refusal,
+            refusal_confirmation_required=self.refusal_confirmation_required,
+            redirected_by_rule=self.redirected_by_rule,
         )

@@ -93,6 +93,14 @@ class Policy(msgspec.Struct, frozen=True, kw_only=True):
     preservation_extension_days: Positive = _DEADLINES.preservation_extension_days
     max_preservation_extensions: Annotated[int, Meta(ge=0)] = _DEADLINES.max_preservation_extensions
     preservation_reminder_days: Positive = _DEADLINES.preservation_reminder_days
+    # Follow-up legal process after an emergency disclosure: provider policy modelled on
+    # industry practice (docs/legal-rules.md), not a statute; §2702(c)(4) requires none.
+    emergency_follow_up_days: Positive = _DEADLINES.emergency_follow_up_days
+    emergency_follow_up_reminder_days: Positive = _DEADLINES.emergency_follow_up_reminder_days
+    # Whole refusals always wait for a person (issue 11); pure redirects (MLAT, a foreign
+    # litigant to §1782, domestication, a reseller's numbers) end by rule when this is true,
+    # shown in the queue as "redirected by rule", and wait for a person like refusals when false.
+    automatic_redirects: bool = True
 
     def state_rule(self, state: str) -> StateProcessRule:
         return self.state_process.get(state, self.out_of_state_default)

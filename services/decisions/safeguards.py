@@ -12,16 +12,41 @@ from services.decisions.draft import Case, Draft
 FOUR_EYES = 2
 
 
+DEACTIVATED = "officer_deactivated"
+
+# The checks intake has always recorded as booleans, with the finding code each one has.
+_RECORDED_CHECKS = (
+    ("agency_not_registered", "agency not in the registry", "agency_registered"),
+    ("officer_not_on_roster", "officer not known to the registry", "officer_known"),
+    (
+        "email_domain_not_registered",
+        "email domain does not match the agency",
+        "email_domain_verified",
+    ),
+)
+
+
 def unverified_facts(requester: Requester) -> list[str]:
-    """What intake could not establish about the requester (empty when verified)."""
-    checks = {
-        "agency not in the registry": requester.agency_registered,
-        "officer not known to the registry": requester.officer_known
-        or requester.officer_deactivated,
-        "officer deactivated in the registry": not requester.officer_deactivated,
-        "email domain does not match the agency": requester.email_domain_verified,
-    }
-    return [problem for problem, passed in checks.items() if not passed]
+    """What intake could not establish about the requester (empty when verified): each
+    failed check's reason (the finding's own words when intake recorded one), then every
+    other blocking finding (look-alike or free-mail domain, token subject, ...). An officer
+    the agency's admin deactivated is on the roster, but no longer speaks for the agency."""
+    findings = {f.code: f for f in requester.findings}
+    problems = [
+        findings[code].reason if code in findings else text
+        for code, text, passed in _RECORDED_CHECKS
+        if not getattr(requester, passed)
+        and not (passed == "officer_known" and requester.officer_deactivated)
+    ]
+    if requester.officer_deactivated:
+        problems.append(
+            findings[DEACTIVATED].reason
+            if DEACTIVATED in findings
+            else "officer deactivated in the registry"
+        )
+    recorded = {code for code, _, _ in _RECORDED_CHECKS} | {DEACTIVATED}
+    problems += [f.reason for f in requester.findings if f.blocking and f.code not in recorded]
+    return problems
 
 
 def callback_outstanding(process: LegalProcess) -> bool:
@@ -33,7 +58,14 @@ def callback_outstanding(process: LegalProcess) -> bool:
 
 
 def check_requester(case: Case, draft: Draft) -> None:
-    problems = unverified_facts(case.process.requester)
+    requester = case.process.requester
+    for finding in requester.findings:  # issue 11: each finding, with its reason
+        draft.because(
+            f"verification:{finding.code}",
+            finding.reason + ("" if finding.blocking else " (noted; does not block)"),
+            law.POLICY_VERIFICATION,
+        )
+    problems = unverified_facts(requester)
     if not problems:
         return
     draft.flag(Flag.UNVERIFIED_REQUESTER)

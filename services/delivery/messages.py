@@ -70,6 +70,27 @@ def preservation_expiring(request_id: str, expires_on: dt.date) -> MailText:
     )
 
 
+def refusal_confirmed(request_id: str, response: str) -> MailText:
+    """To the requesting officer, once a person confirmed the refusal the machine drafted
+    (issue 11): the drafted answer, which carries request-level reasons only."""
+    return MailText(subject=f"Request {request_id}: the provider's answer", body=response + "\n")
+
+
+def emergency_follow_up_reminder(request_id: str, due_on: dt.date) -> MailText:
+    """To the requesting officer, before the follow-up process for an emergency disclosure
+    is due (docs/legal-rules.md: provider policy, not a statute)."""
+    return MailText(
+        subject=f"Emergency request {request_id}: follow-up legal process due {due_on}",
+        body=(
+            f"Records were disclosed to your agency in an emergency under 18 U.S.C. §2702 "
+            f"(request {request_id}). The provider's policy asks for legal process covering "
+            f"that disclosure by {due_on.isoformat()}.\n\n"
+            "Serve it through the portal with the same case number, or name this request in "
+            f'the submission\'s "follows_emergency" field, and it is linked automatically.\n'
+        ),
+    )
+
+
 def invoice_notice(
     invoice_id: str, account_id: str, amount: str, request_id: str, dispute_until: str
 ) -> MailText:

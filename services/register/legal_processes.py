@@ -46,6 +46,21 @@ class LegalProcessRecord(msgspec.Struct, frozen=True, kw_only=True):
     production_key: str | None = None
     escalated: bool = False
     overdue: bool = False
+    # Issue 11 (migration 0005_legal_review).
+    officer_email: str | None = None
+    redirected_by_rule: bool = False
+    follows_emergency: str | None = None
+    follow_up_status: str | None = None  # awaiting, received, late, missing
+    follow_up_due_at: dt.datetime | None = None
+    follow_up_request_id: str | None = None
+
+
+# An emergency disclosure's follow-up legal process (issue 11; docs/legal-rules.md).
+FOLLOW_UP_AWAITING = "awaiting"
+FOLLOW_UP_RECEIVED = "received"
+FOLLOW_UP_LATE = "late"
+FOLLOW_UP_MISSING = "missing"
+FOLLOW_UP_ARRIVED = (FOLLOW_UP_RECEIVED, FOLLOW_UP_LATE)
 
 
 def _record(row: sa.RowMapping) -> LegalProcessRecord:
@@ -53,6 +68,8 @@ def _record(row: sa.RowMapping) -> LegalProcessRecord:
     values = {str(name): value for name, value in row.items()}
     values["received_at"] = as_utc(values["received_at"])
     values["updated_at"] = as_utc(values["updated_at"])
+    values["follow_up_due_at"] = as_utc(values.get("follow_up_due_at"))
+    values["redirected_by_rule"] = bool(values.get("redirected_by_rule"))
     return msgspec.convert(values, LegalProcessRecord)
 
 
@@ -110,25 +127,120 @@ class LegalProcesses:
             return _record(row) if row else None
 
     async def find_duplicate(
-        self, agency_id: str, case_number: str, targets: Iterable[Identifier]
+        self,
+        agency_id: str,
+        case_number: str,
+        targets: Iterable[Identifier],
+        *,
+        exclude_emergencies: bool = False,
     ) -> str | None:
         """The first request of this agency's case sharing a target with ``targets``, or the
-        request it was itself linked to: a case keeps one root however often it is served."""
+        request it was itself linked to: a case keeps one root however often it is served.
+        ``exclude_emergencies``: legal process following an emergency request is its
+        follow-up (issue 11), never a duplicate of it."""
         pairs = [(t.kind.value, t.value) for t in targets]
         if not pairs:
             return None
+        query = (
+            sa.select(sa.func.coalesce(legal_processes.c.duplicate_of, legal_processes.c.id))
+            .join(process_targets, process_targets.c.request_id == legal_processes.c.id)
+            .where(
+                legal_processes.c.agency_id == agency_id,
+                legal_processes.c.case_number == case_number,
+                sa.tuple_(process_targets.c.kind, process_targets.c.value).in_(pairs),
+            )
+        )
+        if exclude_emergencies:
+            query = query.where(legal_processes.c.emergency.is_(False))
+        async with self.engine.connect() as conn:
+            return await conn.scalar(query.order_by(legal_processes.c.received_at).limit(1))
+
+    # -- issue 11: requester verification and emergency follow-up -------------------------
+
+    async def officer_has_asked(self, agency_id: str, officer_email: str) -> bool:
+        """Whether this officer of this agency has sent a request before."""
+        async with self.engine.connect() as conn:
+            found = await conn.scalar(
+                sa.select(legal_processes.c.id)
+                .where(
+                    legal_processes.c.agency_id == agency_id,
+                    legal_processes.c.officer_email == officer_email.lower(),
+                )
+                .limit(1)
+            )
+        return found is not None
+
+    async def emergency_to_follow_up(self, agency_id: str, case_number: str) -> str | None:
+        """The latest emergency request of this agency's case whose follow-up has not
+        arrived: the request a new process of the same case follows up."""
         async with self.engine.connect() as conn:
             return await conn.scalar(
-                sa.select(sa.func.coalesce(legal_processes.c.duplicate_of, legal_processes.c.id))
-                .join(process_targets, process_targets.c.request_id == legal_processes.c.id)
+                sa.select(legal_processes.c.id)
                 .where(
                     legal_processes.c.agency_id == agency_id,
                     legal_processes.c.case_number == case_number,
-                    sa.tuple_(process_targets.c.kind, process_targets.c.value).in_(pairs),
+                    legal_processes.c.emergency.is_(True),
+                    legal_processes.c.follow_up_request_id.is_(None),
                 )
-                .order_by(legal_processes.c.received_at)
+                .order_by(legal_processes.c.received_at.desc(), legal_processes.c.id.desc())
                 .limit(1)
             )
+
+    async def expect_follow_up(self, request_id: str, due_at: dt.datetime) -> str:
+        """After an emergency disclosure: its follow-up is due at ``due_at``. Idempotent; a
+        follow-up that arrived first keeps its status. Returns the follow-up status."""
+
+        async def write(conn: AsyncConnection) -> str:
+            current = await conn.scalar(
+                sa.select(legal_processes.c.follow_up_status).where(
+                    legal_processes.c.id == request_id
+                )
+            )
+            if current is not None:
+                return current
+            await conn.execute(
+                legal_processes.update()
+                .where(legal_processes.c.id == request_id)
+                .values(follow_up_status=FOLLOW_UP_AWAITING, follow_up_due_at=due_at)
+            )
+            await audit.append(
+                conn,
+                request_id=request_id,
+                actor="writ",
+                action="follow_up_expected",
+                detail={"due_at": as_utc(due_at).isoformat()},
+            )
+            return FOLLOW_UP_AWAITING
+
+        return await transaction(self.engine, write)
+
+    async def follow_up_missed(self, request_id: str) -> str:
+        """The deadline passed: flag the request (it joins the review queue) unless the
+        follow-up arrived meanwhile. Idempotent. Returns the follow-up status."""
+
+        async def write(conn: AsyncConnection) -> str:
+            current = await conn.scalar(
+                sa.select(legal_processes.c.follow_up_status).where(
+                    legal_processes.c.id == request_id
+                )
+            )
+            if current in FOLLOW_UP_ARRIVED or current == FOLLOW_UP_MISSING:
+                return current
+            await conn.execute(
+                legal_processes.update()
+                .where(legal_processes.c.id == request_id)
+                .values(follow_up_status=FOLLOW_UP_MISSING, updated_at=utcnow())
+            )
+            await audit.append(
+                conn,
+                request_id=request_id,
+                actor="writ",
+                action="follow_up_missing",
+                detail={"detail": "no follow-up legal process arrived by the deadline"},
+            )
+            return FOLLOW_UP_MISSING
+
+        return await transaction(self.engine, write)
 
     async def case_targets(self, root_id: str) -> set[tuple[str, str]]:
         """Every (kind, value) asked for by a case's root request and the requests linked to it."""
@@ -149,6 +261,18 @@ class LegalProcesses:
         ``received`` audit event and its transparency facts (§10), together or not at all:
         one transaction, one commit per submission."""
         row = _row(record)
+        findings = record.process.requester.findings
+        detail: dict[str, Any] = {
+            "process_type": record.process_type.value,
+            "document_sha256": record.document_sha256,
+            "duplicate_of": record.duplicate_of,
+        }
+        if findings:  # issue 11: each verification finding, with its reason, in the audit
+            detail["verification_findings"] = [
+                {"code": f.code, "reason": f.reason, "blocking": f.blocking} for f in findings
+            ]
+        if record.follows_emergency:
+            detail["follows_emergency"] = record.follows_emergency
 
         async def write(conn: AsyncConnection) -> None:
             await conn.execute(legal_processes.insert().values(**row))
@@ -161,13 +285,15 @@ class LegalProcesses:
                 request_id=record.id,
                 actor=actor,
                 action="received",
-                detail={
-                    "process_type": record.process_type.value,
-                    "document_sha256": record.document_sha256,
-                    "duplicate_of": record.duplicate_of,
-                },
+                detail=detail,
             )
-            await conn.run_sync(write_facts, [record.id])
+            if record.follows_emergency:
+                await _link_follow_up(conn, record, actor)
+            # Its transparency facts, and its emergency's (now with its follow-up), §10.
+            await conn.run_sync(
+                write_facts,
+                [record.id, *([record.follows_emergency] if record.follows_emergency else [])],
+            )
 
         await transaction(self.engine, write)
 
@@ -205,7 +331,11 @@ class LegalProcesses:
         search: str | None = None,
         assignee: str | None = None,
         target: Identifier | None = None,
+        follow_up_missing: bool = False,
+        redirected_by_rule: bool | None = None,
     ) -> list[LegalProcessRecord]:
+        """``follow_up_missing``: also the emergency requests whose follow-up process never
+        arrived, whatever their status (issue 11: they are flagged in the queue)."""
         query = sa.select(legal_processes)
         if target is not None:
             query = query.where(
@@ -232,7 +362,14 @@ class LegalProcesses:
         if agency_id is not None:
             query = query.where(legal_processes.c.agency_id == agency_id)
         if statuses:
-            query = query.where(legal_processes.c.status.in_([Status(s).value for s in statuses]))
+            wanted = legal_processes.c.status.in_([Status(s).value for s in statuses])
+            if follow_up_missing:
+                wanted = sa.or_(wanted, legal_processes.c.follow_up_status == FOLLOW_UP_MISSING)
+            query = query.where(wanted)
+        elif follow_up_missing:
+            query = query.where(legal_processes.c.follow_up_status == FOLLOW_UP_MISSING)
+        if redirected_by_rule is not None:
+            query = query.where(legal_processes.c.redirected_by_rule.is_(redirected_by_rule))
         if process_type is not None:
             query = query.where(legal_processes.c.process_type == ProcessType(process_type).value)
         if emergency is not None:
@@ -312,6 +449,7 @@ class LegalProcesses:
                 values["outcome"] = change.outcome.value
             if change.determination is not None:
                 values["determination"] = msgspec.to_builtins(change.determination)
+                values["redirected_by_rule"] = change.determination.redirected_by_rule
             if change.escalated is not None:
                 values["escalated"] = change.escalated
             if change.overdue is not None:
@@ -415,3 +553,32 @@ def _after_in_queue(position: QueuePosition) -> sa.ColumnElement[bool]:
     if position.emergency:
         return sa.or_(lp.emergency.is_(False), sa.and_(lp.emergency.is_(True), within))
     return sa.and_(lp.emergency.is_(False), within)
+
+
+async def _link_follow_up(conn: AsyncConnection, record: LegalProcessRecord, actor: str) -> None:
+    """Link a follow-up process to its emergency request, in the intake's transaction:
+    ``received`` when it arrived by the deadline (or before one was set), ``late`` after."""
+    emergency = (
+        await conn.execute(
+            sa.select(legal_processes.c.follow_up_status, legal_processes.c.follow_up_due_at).where(
+                legal_processes.c.id == record.follows_emergency
+            )
+        )
+    ).first()
+    if emergency is None:
+        return
+    due_at = as_utc(emergency.follow_up_due_at)
+    late = due_at is not None and as_utc(record.received_at) > due_at
+    status = FOLLOW_UP_LATE if late else FOLLOW_UP_RECEIVED
+    await conn.execute(
+        legal_processes.update()
+        .where(legal_processes.c.id == record.follows_emergency)
+        .values(follow_up_status=status, follow_up_request_id=record.id, updated_at=utcnow())
+    )
+    await audit.append(
+        conn,
+        request_id=record.follows_emergency,
+        actor=actor,
+        action="follow_up_received",
+        detail={"follow_up_request_id": record.id, "status": status},
+    )

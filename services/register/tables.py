@@ -87,9 +87,19 @@ legal_processes = sa.Table(
     sa.Column("production_key", sa.String(500)),
     sa.Column("escalated", sa.Boolean, nullable=False, default=False),
     sa.Column("overdue", sa.Boolean, nullable=False, default=False),
+    # Issue 11 (0005_legal_review): the officer who asked (first-request finding), a pure
+    # redirect made by rule (shown in the queue), and an emergency's follow-up process.
+    sa.Column("officer_email", sa.String(254)),
+    sa.Column("redirected_by_rule", sa.Boolean, nullable=False, default=False),
+    sa.Column("follows_emergency", sa.String(40)),
+    sa.Column("follow_up_status", sa.String(16)),
+    sa.Column("follow_up_due_at", UTC_TIMESTAMP),
+    sa.Column("follow_up_request_id", sa.String(40)),
     sa.UniqueConstraint("agency_id", "idempotency_key", name="uq_legal_processes_idempotency"),
     sa.Index("ix_legal_processes_agency_case", "agency_id", "case_number"),
     sa.Index("ix_legal_processes_status", "status"),
+    sa.Index("ix_legal_processes_agency_officer", "agency_id", "officer_email"),
+    sa.Index("ix_legal_processes_follow_up_status", "follow_up_status"),
 )
 
 process_targets = sa.Table(

@@ -747,3 +747,19 @@ async def insert_publication(
 def fact_rows(facts: Iterable[ReportFact]) -> list[dict[str, Any]]:
     """Facts as table rows (the synthetic register and tests insert these directly)."""
     return [msgspec.structs.asdict(f) for f in facts]
+
+
+async def emergency_follow_ups(engine: AsyncEngine, period: ReportPeriod) -> tuple[int, int]:
+    """Emergency disclosures received in ``period`` (some data produced), with and without
+    the follow-up legal process linked to them (issue 11; docs/transparency.md)."""
+    lp = legal_processes.c
+    followed = sa.case((lp.follow_up_request_id.is_not(None), 1), else_=0)
+    query = sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(followed), 0)).where(
+        lp.emergency.is_(True),
+        lp.outcome.in_([Outcome.PRODUCED.value, Outcome.PARTIALLY_PRODUCED.value]),
+        lp.received_at >= period.starts_at,
+        lp.received_at < period.ends_before,
+    )
+    async with engine.connect() as conn:
+        total, with_follow_up = (await conn.execute(query)).one()
+    return int(with_follow_up or 0), int(total or 0) - int(with_follow_up or 0)

@@ -67,6 +67,8 @@ def report_cells(report: TransparencyReport) -> list[Cell]:
     add("emergency", "all", "disclosed", e.disclosed, "requests")
     cells += _outcome_cells("emergency", "all", e.outcomes)
     add("emergency", "all", "disclosed_share", e.disclosed_share, "percent")
+    add("emergency", "all", "with_follow_up", e.with_follow_up, "requests")
+    add("emergency", "all", "without_follow_up", e.without_follow_up, "requests")
     pr = report.preservation
     add("preservation", "all", "requests", pr.requests, "requests")
     add("preservation", "all", "extended", pr.extended, "requests")

@@ -76,13 +76,21 @@ class TransparencyReports:
         # Read from the running tallies; register.report_groups counts the same from the
         # facts themselves, as of any moment (tests hold the two equal).
         groups, accounts = await register.current_groups(self.engine, period, now.date())
-        return build_report(
+        report = build_report(
             groups,
             accounts_affected=accounts,
             period=period,
             option=self.settings.transparency_ns_option,
             computed_at=now,
             provider=self.settings.provider_name,
+        )
+        # Issue 11: emergency disclosures with and without their follow-up legal process.
+        followed, unfollowed = await register.emergency_follow_ups(self.engine, period)
+        return msgspec.structs.replace(
+            report,
+            emergency=msgspec.structs.replace(
+                report.emergency, with_follow_up=followed, without_follow_up=unfollowed
+            ),
         )
 
     async def publication(self, period: ReportPeriod) -> Publication | None:

@@ -1,5 +1,5 @@
-"""``writ worker``: runs LegalProcessWorkflow, RetentionWorkflow and their activities on the
-task queue."""
+"""``writ worker``: runs LegalProcessWorkflow (with EmergencyFollowUpWorkflow),
+RetentionWorkflow and their activities on the task queue."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from services.register.audit_checkpoints import write_checkpoint
 from services.register.case_register import Register
 from services.workflows.billing.worker_parts import billing_activities, billing_workflows
 from services.workflows.legal_process.activities import LegalProcessActivities
+from services.workflows.legal_process.follow_up import EmergencyFollowUpWorkflow
 from services.workflows.legal_process.starter import resume_orphaned_intakes
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 from services.workflows.retention.activities import RetentionActivities
@@ -50,7 +51,12 @@ def build_worker(
         client,
         task_queue=task_queue or settings.task_queue,
         # BillingWorkflow and RetentionWorkflow run on the same task queue.
-        workflows=[LegalProcessWorkflow, RetentionWorkflow, *billing_workflows()],
+        workflows=[
+            LegalProcessWorkflow,
+            EmergencyFollowUpWorkflow,  # issue 11: an emergency disclosure's follow-up
+            RetentionWorkflow,
+            *billing_workflows(),
+        ],
         activities=activities.all()
         + retention.all()
         + billing_activities(settings, register, client),

@@ -10,6 +10,7 @@ import pytest
 from temporalio.worker import Replayer, Worker
 
 from services.workflows.billing.workflows import BillingWorkflow
+from services.workflows.legal_process.follow_up import EmergencyFollowUpWorkflow
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 from tests.workflows.billing_support import BillingRecorder
 from tests.workflows.support import STARTED, Recorder
@@ -35,7 +36,7 @@ async def carrier(temporal_env, task_queue):
     async with Worker(
         temporal_env.client,
         task_queue=task_queue,
-        workflows=[LegalProcessWorkflow, BillingWorkflow],
+        workflows=[LegalProcessWorkflow, BillingWorkflow, EmergencyFollowUpWorkflow],
         activities=recorder.activities() + recorder.billing.activities(),
     ):
         yield recorder

@@ -35,6 +35,7 @@ from contracts.workflow import (
     AgencyNotice,
     Assessment,
     CustomerNotice,
+    FollowUpInput,
     LegalProcessInput,
     StatusChange,
 )
@@ -61,6 +62,11 @@ class Recorder:
     # The billing doubles (billing_support.BillingRecorder), when a test runs the billing
     # workflow too; otherwise starting billing is only recorded.
     billing: Any = None
+    policy: Policy = POLICY  # the policy ``assess`` decides by
+    # Emergency follow-up (issue 11): request id -> the register's follow-up status.
+    follow_ups: dict[str, str] = field(default_factory=dict)
+    follow_up_events: list[tuple[dt.datetime, str, str]] = field(default_factory=list)
+    on_agency_notice: Any = None  # an async callable a test runs after each agency notice
 
     def activities(self) -> list[Callable]:
         recorder = self
@@ -72,8 +78,8 @@ class Recorder:
         @activity.defn(name="assess")
         async def assess(arg: LegalProcessInput) -> Assessment:
             now = activity.info().current_attempt_scheduled_time
-            determination = determine(arg.process, POLICY, now, recorder.facts)
-            return Assessment(determination=determination, timing=timing(POLICY))
+            determination = determine(arg.process, recorder.policy, now, recorder.facts)
+            return Assessment(determination=determination, timing=timing(recorder.policy))
 
         async def _collect(request: CollectionRequest) -> CollectionResult:
             recorder.collections.append(request)
@@ -141,8 +147,29 @@ class Recorder:
         @activity.defn(name="notify_agency")
         async def notify_agency(notice: AgencyNotice) -> None:
             recorder.agency_notices.append((activity.info().current_attempt_scheduled_time, notice))
+            if recorder.on_agency_notice is not None:
+                await recorder.on_agency_notice(notice)
+
+        @activity.defn(name="open_follow_up")
+        async def open_follow_up(arg: FollowUpInput) -> str:
+            status = recorder.follow_ups.setdefault(arg.request_id, "awaiting")
+            recorder.follow_up_events.append(
+                (activity.info().current_attempt_scheduled_time, arg.request_id, "expected")
+            )
+            return status
+
+        @activity.defn(name="follow_up_missed")
+        async def follow_up_missed(request_id: str) -> str:
+            if recorder.follow_ups.get(request_id) == "awaiting":
+                recorder.follow_ups[request_id] = "missing"
+            recorder.follow_up_events.append(
+                (activity.info().current_attempt_scheduled_time, request_id, "missed")
+            )
+            return recorder.follow_ups[request_id]
 
         return [
+            open_follow_up,
+            follow_up_missed,
             record_status,
             assess,
             collect_records,
@@ -172,11 +199,13 @@ async def start(client: Client, task_queue: str, process: LegalProcess) -> Workf
     )
 
 
-async def wait_for(handle: WorkflowHandle, predicate: Callable, timeout: float = 20.0):
+async def wait_for(
+    handle: WorkflowHandle, predicate: Callable, timeout: float = 20.0, query: Any = None
+):
     """Poll the ``state`` query until ``predicate(state)`` holds (time does not skip meanwhile)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        state = await handle.query(LegalProcessWorkflow.state)
+        state = await handle.query(query or LegalProcessWorkflow.state)
         if predicate(state):
             return state
         if asyncio.get_running_loop().time() > deadline:

@@ -20,7 +20,7 @@ from contracts.api import (
     LegalProcessView,
     WithdrawalIn,
 )
-from contracts.enums import Status
+from contracts.enums import CASE_READING_ROLES, Status
 from contracts.legal_process import REQUEST_ID_PATTERN
 from contracts.submission import LegalProcessSubmission
 from contracts.workflow import AgencyResponse, ExtensionRequest, Withdrawal
@@ -132,8 +132,11 @@ class LegalProcessController(Controller):
         intake_service: IntakeService,
         request_id: RequestId,
     ) -> LegalProcessView:
-        await case_access.own_request(principal_of(request), request_id)
-        return await intake_service.view(request_id)
+        principal = principal_of(request)
+        await case_access.own_request(principal, request_id)
+        # Issue 11: staff see the internal reasons and the verification findings too.
+        staff = not principal.is_agency and bool(principal.roles & CASE_READING_ROLES)
+        return await intake_service.view(request_id, staff=staff)
 
     @get(
         "/legal-processes/{request_id:str}/submission",

@@ -28,7 +28,8 @@ from contracts.legal_process import (
     is_request_id,
 )
 from contracts.submission import LegalProcessSubmission
-from contracts.workflow import CaseState
+from contracts.workflow import CaseState, FollowUpArrival
+from services.decisions.requester_checks import verification_findings
 from services.intake.auth.tokens import Principal
 from services.intake.legal_processes.checks import (
     check_dates,
@@ -45,6 +46,10 @@ from services.register.case_register import Register
 from services.register.documents import DocumentRecord
 from services.register.engine import as_utc
 from services.register.legal_processes import LegalProcessRecord
+from services.workflows.legal_process.follow_up import (
+    EmergencyFollowUpWorkflow,
+    follow_up_workflow_id,
+)
 from services.workflows.legal_process.starter import ensure_started
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
@@ -154,8 +159,13 @@ class IntakeService:
             if replay is not None:
                 return replay, False
 
+        follows_emergency = await self._follows_emergency(agency, submission)
         duplicate_of = await self.register.legal_processes.find_duplicate(
-            agency.id, submission.case_number, targets
+            agency.id,
+            submission.case_number,
+            targets,
+            # Legal process following an emergency request is its follow-up, not a duplicate.
+            exclude_emergencies=submission.process_type is not ProcessType.EMERGENCY_REQUEST,
         )
         if duplicate_of is not None:
             case_targets = await self.register.legal_processes.case_targets(duplicate_of)
@@ -186,6 +196,8 @@ class IntakeService:
             duplicate_of,
             officer_status,
         )
+        process = await self._with_findings(process, agency, principal, officer_status)
+        process = msgspec.structs.replace(process, follows_emergency=follows_emergency)
         record = LegalProcessRecord(
             id=request_id,
             agency_id=agency.id,
@@ -202,6 +214,8 @@ class IntakeService:
             process=process,
             document_key=document_key,
             document_sha256=document_sha,
+            officer_email=process.requester.officer_email,
+            follows_emergency=follows_emergency,
         )
         try:
             await self.register.legal_processes.insert(record, actor=principal.subject)
@@ -216,6 +230,8 @@ class IntakeService:
                 if replay is not None:
                     return replay, False
             raise
+        if follows_emergency:
+            await self._tell_follow_up_tracker(follows_emergency, request_id, now)
         try:
             await ensure_started(self.temporal, self.settings.task_queue, process)
         except RPCError as exc:
@@ -284,13 +300,18 @@ class IntakeService:
         )
         page, more = records[:limit], len(records) > limit
         next_cursor = encode_cursor(page[-1].received_at, page[-1].id) if more and page else None
-        return LegalProcessPage(items=[to_view(r) for r in page], next_cursor=next_cursor)
+        return LegalProcessPage(
+            items=[to_view(r, staff=False) for r in page], next_cursor=next_cursor
+        )
 
-    async def view(self, request_id: str, message: str = "") -> LegalProcessView:
+    async def view(
+        self, request_id: str, message: str = "", *, staff: bool = False
+    ) -> LegalProcessView:
+        """The agency's view of the request, or with ``staff`` the staff's (issue 11)."""
         record = await self.register.legal_processes.get(request_id)
         if record is None:
             raise Problem(404, "not-found", "Not found", f"no legal process {request_id}")
-        return to_view(record, await self.live_state(request_id), message)
+        return to_view(record, await self.live_state(request_id), message, staff=staff)
 
     async def recorded_view(self, request_id: str, message: str = "") -> LegalProcessView:
         """The register's view alone: what the submit path answers (no workflow query)."""
@@ -326,6 +347,84 @@ class IntakeService:
             ContentType="application/pdf",
             ChecksumAlgorithm="SHA256",
         )
+
+    # -- issue 11: requester findings and emergency follow-up ---------------------------
+
+    async def _with_findings(
+        self,
+        process: LegalProcess,
+        agency: AgencyRecord,
+        principal: Principal,
+        officer_status: OfficerStatus | None,
+    ) -> LegalProcess:
+        """The process with every requester-verification finding (services/decisions/
+        requester_checks.py), checked against every registered agency's domains."""
+        requester = process.requester
+        registered = [d for a in await self.register.agencies.list() for d in a.email_domains]
+        findings = verification_findings(
+            agency_registered=requester.agency_registered,
+            agency_domains=agency.email_domains,
+            registered_domains=registered,
+            officer_email=requester.officer_email,
+            officer_on_roster=officer_status == "active",
+            officer_deactivated=officer_status == "deactivated",
+            officer_has_asked_before=await self.register.legal_processes.officer_has_asked(
+                agency.id, requester.officer_email
+            ),
+            token_subject=principal.subject,
+        )
+        return msgspec.structs.replace(
+            process,
+            requester=msgspec.structs.replace(
+                requester, findings=findings, token_subject=principal.subject
+            ),
+        )
+
+    async def _follows_emergency(
+        self, agency: AgencyRecord, submission: LegalProcessSubmission
+    ) -> str | None:
+        """The emergency request this submission follows up: the one it names (which must
+        exist, be the agency's own and be an emergency request), else the latest emergency
+        request of the same agency and case number still awaiting its follow-up."""
+        if submission.process_type is ProcessType.EMERGENCY_REQUEST:
+            if submission.follows_emergency:
+                raise invalid_field(
+                    "follows_emergency", "an emergency request does not follow up another one"
+                )
+            return None
+        named = submission.follows_emergency
+        if named is None:
+            return await self.register.legal_processes.emergency_to_follow_up(
+                agency.id, submission.case_number
+            )
+        earlier = await self.register.legal_processes.get(named)
+        if earlier is None or earlier.agency_id != agency.id:
+            raise invalid_field("follows_emergency", "no such request of your agency")
+        if not earlier.emergency:
+            raise invalid_field("follows_emergency", f"request {named} is not an emergency request")
+        if earlier.follow_up_request_id:
+            raise invalid_field(
+                "follows_emergency",
+                f"request {named} is already followed up by {earlier.follow_up_request_id}",
+            )
+        return named
+
+    async def _tell_follow_up_tracker(
+        self, emergency_id: str, request_id: str, now: dt.datetime
+    ) -> None:
+        """Best effort: the register already holds the link; a tracker that has finished
+        (the deadline passed) or never started has nothing to be told."""
+        try:
+            await self.temporal.get_workflow_handle(follow_up_workflow_id(emergency_id)).signal(
+                EmergencyFollowUpWorkflow.follow_up_received,
+                FollowUpArrival(follow_up_request_id=request_id, received_at=now),
+            )
+        except RPCError as exc:
+            log.info(
+                "follow-up tracker not running; the register holds the link",
+                request_id=emergency_id,
+                error=str(exc),
+            )
 
     def _to_process(
         self,

@@ -65,6 +65,20 @@ DECISION_EXAMPLES = examples(
         "Send the request to legal",
         {"action": "escalate_to_legal", "note": "Out-of-state process."},
     ),
+    confirm_refusal=(
+        "Confirm the refusal the machine drafted (the request ends rejected or redirected)",
+        {"action": "confirm_refusal", "note": "A subpoena cannot compel content."},
+    ),
+    override_refusal=(
+        "Override the drafted refusal: back into review with this scope (audited; legal"
+        " approves, two approvers)",
+        {
+            "action": "override_refusal",
+            "categories": ["subscriber_info"],
+            "targets": ["+19195550100"],
+            "note": "The subpoena also asks for subscriber information on page 2.",
+        },
+    ),
 )
 VERIFICATION_EXAMPLES = examples(
     verified=(
@@ -115,6 +129,10 @@ class ReviewController(Controller):
             Parameter(max_length=1000, description="The previous page's next_cursor"),
         ] = None,
         limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        redirected_by_rule: Annotated[
+            bool | None,
+            Parameter(description="true: the requests the machine redirected by rule, for a look"),
+        ] = None,
     ) -> LegalProcessPage:
         page = await review_service.queue(
             status=status,
@@ -126,6 +144,7 @@ class ReviewController(Controller):
             assignee=assignee,
             cursor=cursor,
             limit=limit,
+            redirected_by_rule=redirected_by_rule,
         )
         return LegalProcessPage(items=page.items, next_cursor=page.next_cursor)
 
@@ -133,7 +152,8 @@ class ReviewController(Controller):
         "/legal-processes/{request_id:str}/decisions",
         guards=[reviewers],
         status_code=HTTP_200_OK,
-        summary="Approve, reject, ask the agency or escalate to legal",
+        summary="Approve, reject, ask the agency, escalate to legal, or confirm or override"
+        " a drafted refusal",
         operation_class=documented(DECISION_EXAMPLES),
     )
     async def decide(

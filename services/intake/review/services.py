@@ -141,11 +141,20 @@ class ReviewService:
         assignee: str | None = None,
         cursor: str | None = None,
         limit: int = 50,
+        redirected_by_rule: bool | None = None,
     ) -> QueuePage:
         """Requests awaiting people: emergencies first, then the nearest return date; one
-        page, and the cursor of the next when there is more (keyset paging)."""
+        page, and the cursor of the next when there is more (keyset paging). By default the
+        open requests and the emergency disclosures whose follow-up process never arrived
+        (issue 11); ``redirected_by_rule`` lists the requests the machine redirected by
+        rule, for a look. Each row carries its verification findings, its drafted refusal,
+        whether it was redirected by rule and its follow-up."""
+        if redirected_by_rule:
+            statuses = [status] if status else [Status.REDIRECTED]
+        else:
+            statuses = [status] if status else OPEN_STATUSES
         records = await self.register.legal_processes.list(
-            statuses=[status] if status else OPEN_STATUSES,
+            statuses=statuses,
             process_type=process_type,
             emergency=emergency,
             overdue=overdue,
@@ -156,11 +165,13 @@ class ReviewService:
             limit=limit + 1,
             queue_order=True,
             queue_after=decode_cursor(cursor) if cursor else None,
+            follow_up_missing=status is None and not redirected_by_rule,
+            redirected_by_rule=redirected_by_rule,
         )
         more = len(records) > limit
         records = records[:limit]
         return QueuePage(
-            items=[to_view(r) for r in records],
+            items=[to_view(r, staff=True) for r in records],
             next_cursor=encode_cursor(records[-1]) if more else None,
             records=records,
             assignees={
@@ -292,7 +303,7 @@ class ReviewService:
                 "found": ",".join(r.id for r in records),
             },
         )
-        return [to_view(r) for r in records]
+        return [to_view(r, staff=True) for r in records]
 
     async def exists(self, request_id: str) -> bool:
         return await self.register.legal_processes.get(request_id) is not None

@@ -430,7 +430,7 @@ class ReviewUIController(Controller):
         principal = session.session_principal(request)
         record = await case_access.own_request(principal, _request_id(request_id))
         state = await intake_service.live_state(request_id)
-        view = to_view(record, state)
+        view = to_view(record, state, staff=not principal.is_agency)
         determination = determination_of(record, state)
         trail = await review_service.audit_trail(request_id)
         approvals = state.approvals if state else []

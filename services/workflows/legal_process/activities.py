@@ -31,6 +31,7 @@ from contracts.workflow import (
     AgencyNotice,
     Assessment,
     CustomerNotice,
+    FollowUpInput,
     LegalProcessInput,
     StatusChange,
 )
@@ -334,8 +335,22 @@ class LegalProcessActivities:
             detail={"subject": notice.subject},
         )
 
+    # -- issue 11: emergency follow-up ------------------------------------------------------
+
+    @activity.defn(name="open_follow_up")
+    async def open_follow_up(self, arg: FollowUpInput) -> str:
+        """The follow-up is now expected by ``arg.due_at``; the status it has (a follow-up
+        that arrived before the disclosure was delivered keeps "received")."""
+        return await self.register.legal_processes.expect_follow_up(arg.request_id, arg.due_at)
+
+    @activity.defn(name="follow_up_missed")
+    async def follow_up_missed(self, request_id: str) -> str:
+        return await self.register.legal_processes.follow_up_missed(request_id)
+
     def all(self) -> list[Any]:
         return [
+            self.open_follow_up,
+            self.follow_up_missed,
             self.record_status,
             self.assess,
             self.collect_records,

@@ -23,6 +23,7 @@ import msgspec
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from contracts.billing import BillingInput
@@ -39,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         Deadlines,
         DecisionReceipt,
         ExtensionRequest,
+        FollowUpInput,
         LegalProcessInput,
         RequesterVerification,
         ReviewDecision,
@@ -48,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from services.decisions import approval as approvals
     from services.decisions import deadlines
+    from services.decisions import refusal as refusals
     from services.decisions.approved_scope import (
         collection_request,
         preservation_request,
@@ -61,12 +64,17 @@ with workflow.unsafe.imports_passed_through():
         after_review,
         customer_notice_plan,
         production_outcome,
+        refusal_confirmed,
     )
     from services.decisions.safeguards import callback_outstanding, unverified_facts
     from services.delivery import messages
     from services.workflows import search_attributes as sa
     from services.workflows.billing.activities import BillingActivities
     from services.workflows.legal_process.activities import LegalProcessActivities
+    from services.workflows.legal_process.follow_up import (
+        EmergencyFollowUpWorkflow,
+        follow_up_workflow_id,
+    )
 
 SYSTEM = "writ"
 QUICK = {
@@ -97,6 +105,7 @@ FINISHED = {
     Status.RELEASED,
 }
 DECIDED = (DecisionAction.APPROVE, DecisionAction.REJECT)
+REFUSAL_DECIDED = (DecisionAction.CONFIRM_REFUSAL, DecisionAction.OVERRIDE_REFUSAL)
 
 
 # workflow.patched ids: each gates a change to the command sequence of running workflows.
@@ -107,6 +116,9 @@ STATUS_IN_TURN = "run-loop-status-under-handler-lock"
 # the status after the change rather than the one before it.
 ASSESS_WITH_CALLBACK = "assess-with-recorded-callback"
 RECEIPT_AFTER_CHANGE = "receipt-after-status-change"
+# Issue 11 (legal review): each of its workflow changes has its own patch id and block.
+CONFIRM_REFUSALS = "issue-11-refusal-confirmed-by-a-person"
+EMERGENCY_FOLLOW_UP = "issue-11-emergency-follow-up"
 
 
 class Withdrawn(Exception):
@@ -140,6 +152,8 @@ class LegalProcessWorkflow:
         self._clarification_due_at: dt.datetime | None = None
         self._outcome: Outcome | None = None
         self._production_key = ""
+        # Issue 11: the decision confirming or overriding a drafted refusal.
+        self._refusal_decision: ReviewDecision | None = None
         # Update handlers that run activities take turns (samples-python
         # message_passing/safe_message_handlers): one decision is recorded at a time.
         self._handler_lock = asyncio.Lock()
@@ -205,7 +219,20 @@ class LegalProcessWorkflow:
         self._timing = assessment.timing
         self._legal_required = determination.legal_review_required
 
-        step = after_assessment(determination)
+        step = after_assessment(
+            determination, confirm_refusals=self._confirms_refusals(determination)
+        )
+        detail = "machine determination recorded"
+        # -- issue 11: a drafted refusal waits for a person (patched) -----------------------
+        if step is Next.CONFIRM_REFUSAL:
+            if await self._confirm_refusal(process, determination):
+                return
+            determination, step = self._current_determination(), Next.REVIEW
+            detail = (
+                f"refusal overridden by {self._refusal_decision.reviewer}:"
+                " in review with the overriding reviewer's scope"
+            )
+        # -- end issue 11 ------------------------------------------------------------------
         if isinstance(step, Finish):
             await self._finish(step, determination)
             return
@@ -216,9 +243,7 @@ class LegalProcessWorkflow:
             # Before the status is visible, so a decision sent the moment the queue shows
             # the request is accepted rather than refused as unexpected.
             self._awaiting = Awaiting.REVIEW
-        await self._set_status_in_turn(
-            Status.IN_REVIEW, "machine determination recorded", determination=determination
-        )
+        await self._set_status_in_turn(Status.IN_REVIEW, detail, determination=determination)
         if step is Next.REVIEW:
             await self._await_review(process)
         else:
@@ -236,7 +261,8 @@ class LegalProcessWorkflow:
 
     async def _verify_requester(self, process: LegalProcess) -> bool:
         """True when the requester is verified (at intake, or by staff while it waited)."""
-        needs_check = bool(unverified_facts(process.requester))
+        problems = unverified_facts(process.requester)
+        needs_check = bool(problems)
         needs_callback = callback_outstanding(process)
         self._needs_requester_check, self._needs_callback = needs_check, needs_callback
         if not needs_check and not needs_callback:
@@ -245,7 +271,10 @@ class LegalProcessWorkflow:
         self._awaiting = Awaiting.VERIFICATION
         await self._set_status(
             Status.VERIFYING,
-            "requester not verified" if needs_check else "call-back to the agency required",
+            # Issue 11: the status says why, at a glance.
+            f"requester not verified: {'; '.join(problems)}"
+            if needs_check
+            else "call-back to the agency required",
         )
         await self._wait(
             lambda: (
@@ -277,14 +306,19 @@ class LegalProcessWorkflow:
                 lambda: self._status is not Status.VERIFYING or still_waiting()
             )
 
-    async def _await_review(self, process: LegalProcess) -> None:
-        self._awaiting = Awaiting.REVIEW
-        while self._decision not in DECIDED:
+    async def _await_review(
+        self,
+        process: LegalProcess,
+        awaiting: Awaiting = Awaiting.REVIEW,
+        decided: tuple[DecisionAction, ...] = DECIDED,
+    ) -> None:
+        self._awaiting = awaiting
+        while self._decision not in decided:
             deadline = deadlines.next_deadline(
                 self._response_deadline(process), escalated=self._escalated, overdue=self._overdue
             )
             timed_out = not await self._wait(
-                lambda: self._decision in DECIDED or self._decision is DecisionAction.ASK_AGENCY,
+                lambda: self._decision in decided or self._decision is DecisionAction.ASK_AGENCY,
                 until=deadline,
             )
             if timed_out:
@@ -309,6 +343,42 @@ class LegalProcessWorkflow:
             self._escalated = True
         await self._set_status(Status.IN_REVIEW, detail, escalated=self._escalated)
         self._answered = False
+
+    # -- issue 11: refusals confirmed by a person ------------------------------------------
+
+    def _confirms_refusals(self, determination: Determination) -> bool:
+        """Whether this run asks a person to confirm drafted refusals: behind a patch, so a
+        workflow that ended a refusal by rule before issue 11 replays as it ran."""
+        return determination.refusal_confirmation_required and workflow.patched(CONFIRM_REFUSALS)
+
+    async def _confirm_refusal(self, process: LegalProcess, determination: Determination) -> bool:
+        """Wait for a person to confirm or override the machine's drafted refusal. True when
+        confirmed (the request has ended); False when overridden (``_determination`` is now
+        the overriding scope, which goes on to normal review)."""
+        self._awaiting = Awaiting.REFUSAL
+        await self._set_status_in_turn(
+            Status.IN_REVIEW,
+            "the machine drafted a refusal: a person confirms or overrides it",
+            determination=determination,
+        )
+        await self._await_review(process, Awaiting.REFUSAL, REFUSAL_DECIDED)
+        decision = self._refusal_decision
+        if self._decision is DecisionAction.CONFIRM_REFUSAL:
+            drafted = determination.refusal
+            if drafted is not None and drafted.response:
+                await workflow.execute_activity_method(
+                    LegalProcessActivities.notify_agency,
+                    self._agency_notice(
+                        process, messages.refusal_confirmed(process.request_id, drafted.response)
+                    ),
+                    **QUICK,
+                )
+            await self._finish(refusal_confirmed(determination, decision))
+            return True
+        self._decision = None
+        return False
+
+    # -- end issue 11 ------------------------------------------------------------------------
 
     def _response_deadline(self, process: LegalProcess) -> deadlines.ResponseDeadline:
         return deadlines.response_deadline(process, self._timing)
@@ -382,6 +452,7 @@ class LegalProcessWorkflow:
         self._outcome = production_outcome(determination, collection)
         await self._set_status(Status.DELIVERED, "production delivered", outcome=self._outcome)
         await self._start_billing()  # after delivery, before customer notice
+        await self._expect_follow_up(process)  # issue 11: emergencies (patched)
 
         if notice.after_delivery:
             await self._customer_notice_after_ndo(process, determination)
@@ -463,6 +534,33 @@ class LegalProcessWorkflow:
             )
         )
         await self._start_billing()  # preservation periods and extensions
+
+    # -- issue 11: follow-up legal process after an emergency disclosure -------------------
+
+    async def _expect_follow_up(self, process: LegalProcess) -> None:
+        """Start the emergency's follow-up tracker (``EmergencyFollowUpWorkflow``), which
+        outlives the request: behind a patch, so emergencies delivered before it replay."""
+        if process.process_type is not ProcessType.EMERGENCY_REQUEST:
+            return
+        if process.emergency is not None and not process.emergency.follow_up_process_expected:
+            return
+        if not workflow.patched(EMERGENCY_FOLLOW_UP):
+            return
+        disclosed_at = workflow.now()
+        due_at = deadlines.follow_up_due(disclosed_at, self._timing)
+        await workflow.start_child_workflow(
+            EmergencyFollowUpWorkflow.run,
+            FollowUpInput(
+                request_id=process.request_id,
+                disclosed_at=disclosed_at,
+                due_at=due_at,
+                remind_at=deadlines.follow_up_reminder(due_at, disclosed_at, self._timing),
+            ),
+            id=follow_up_workflow_id(process.request_id),
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+
+    # -- end issue 11 ------------------------------------------------------------------------
 
     async def _start_billing(self) -> None:
         """Start this request's ``BillingWorkflow`` (id ``billing-<request id>``; the activity
@@ -604,6 +702,32 @@ class LegalProcessWorkflow:
                 Status.AWAITING_AGENCY, "clarification asked of the agency", actor=decision.reviewer
             )
             self._decision = DecisionAction.ASK_AGENCY
+        # -- issue 11: confirm or override a drafted refusal --------------------------------
+        elif decision.action is DecisionAction.CONFIRM_REFUSAL:
+            # The run loop writes the terminal status; the handler records who confirmed.
+            self._refusal_decision = decision
+            self._decision = DecisionAction.CONFIRM_REFUSAL
+        elif decision.action is DecisionAction.OVERRIDE_REFUSAL:
+            self._determination = refusals.override(
+                self._current_determination(), self._process, decision
+            )
+            self._legal_required = True
+            await self._set_status(
+                self._status,
+                f"refusal overridden by {decision.reviewer}",
+                actor=decision.reviewer,
+                event=f"refusal_overridden:{decision.reviewer}",
+                event_detail={
+                    "reviewer": decision.reviewer,
+                    "roles": ",".join(decision.reviewer_roles),
+                    "categories": ",".join(c.value for c in decision.categories or []),
+                    "targets": str(sum(1 for t in self._determination.targets if t.allowed)),
+                    "note_sha256": hashlib.sha256(decision.note.encode()).hexdigest(),
+                },
+            )
+            self._refusal_decision = decision
+            self._decision = DecisionAction.OVERRIDE_REFUSAL
+        # -- end issue 11 ------------------------------------------------------------------
         elif decision.action is DecisionAction.ESCALATE_TO_LEGAL:
             self._legal_required = True
             self._escalated = True
@@ -628,9 +752,10 @@ class LegalProcessWorkflow:
             determination=self._current_determination(),
             approval=self._approval,
             legal_required=self._legal_required,
+            process=self._process,
             period_allowed=(
-                request_period(self._process, self._determination)
-                if self._process is not None and self._determination is not None
+                request_period(self._process, self._current_determination())
+                if self._process is not None and self._current_determination() is not None
                 else None
             ),
         )
