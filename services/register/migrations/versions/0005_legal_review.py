@@ -1,7 +1,7 @@
 """legal review (issue 11): officer, redirected by rule, emergency follow-up
 
 Revision ID: 0005_legal_review
-Revises: 0004_retention
+Revises: 0010_report_barred
 Create Date: 2026-12-01 12:40:00
 """
 
@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_legal_review"
-down_revision = "0004_retention"
+# Re-chained by the coordinator: the branches landed 0006-0010 first.
+down_revision = "0010_report_barred"
 branch_labels = None
 depends_on = None
 
