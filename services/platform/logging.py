@@ -179,3 +179,6 @@ def configure_logging(level: str = "INFO", json: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Python warnings (a library's UserWarning) become log lines in the same format, not
+    # bare text on stderr.
+    logging.captureWarnings(True)

@@ -72,7 +72,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     api_workers: int = 1
     worker_processes: int = 1
     worker_activity_slots: int = 32
-    worker_activity_threads: int = 16
+    worker_activity_threads: int = 32  # as many as the slots: no blocking activity queues
     public_base_url: str = ""
 
     jwt_issuer: str = "writ-local"

@@ -13,12 +13,17 @@ from tests.support import submission, submit
 NEW_OFFICER = {"name": "Sam Rivera", "email": "S.Rivera@raleighpd.gov", "badge": "5120"}
 
 
-async def _findings(api, register, headers, officer: dict) -> list[str]:
-    """Submit as ``officer`` and return what intake could not verify about the requester."""
+async def _findings(api, register, mint, agency, officer: dict) -> list[str]:
+    """Submit as ``officer`` (with a token issued to them) and return the codes of the
+    blocking verification findings, checked against what the decision code refuses on."""
+    headers = mint("agency", sub=officer["email"], agency=agency["id"])
     response = await submit(api, headers, submission(officer=officer))
     assert response.status_code == 201, response.text
     record = await register.legal_processes.get(response.json()["id"])
-    return unverified_facts(record.process.requester)
+    requester = record.process.requester
+    blocking = [f for f in requester.findings if f.blocking]
+    assert unverified_facts(requester) == [f.reason for f in blocking]
+    return [f.code for f in blocking]
 
 
 async def test_an_admin_reads_an_agency_with_its_officers(api, mint, agency):
@@ -129,13 +134,13 @@ async def test_webhook_urls_are_checked_at_registration(api, mint, agency):
 
 async def test_a_new_officer_is_verified_automatically_once_added(api, mint, register, agency):
     admin = mint("admin", sub="ada")
-    before = await _findings(api, register, agency["headers"], NEW_OFFICER)
-    assert before == ["officer not known to the registry"]
+    before = await _findings(api, register, mint, agency, NEW_OFFICER)
+    assert before == ["officer_not_on_roster"]
 
     added = await api.post(f"/v1/agencies/{agency['id']}/officers", json=NEW_OFFICER, headers=admin)
     assert added.status_code == 201, added.text
     assert "s.rivera@raleighpd.gov" in [o["email"] for o in added.json()["officers"]]
-    assert await _findings(api, register, agency["headers"], NEW_OFFICER) == []
+    assert await _findings(api, register, mint, agency, NEW_OFFICER) == []
 
     again = await api.post(f"/v1/agencies/{agency['id']}/officers", json=NEW_OFFICER, headers=admin)
     assert again.status_code == 409
@@ -152,14 +157,12 @@ async def test_a_deactivated_officer_goes_to_verification_with_that_finding(
     assert off.status_code == 200, off.text
     assert off.json()["officers"][0]["active"] is False
     assert off.json()["officers"][0]["deactivated_at"]
-    assert await _findings(api, register, agency["headers"], officer) == [
-        "officer deactivated in the registry"
-    ]
+    assert await _findings(api, register, mint, agency, officer) == ["officer_deactivated"]
 
     on = await api.post(f"{base}/reactivate", headers=admin)
     assert on.status_code == 200
     assert on.json()["officers"][0]["active"] is True
-    assert await _findings(api, register, agency["headers"], officer) == []
+    assert await _findings(api, register, mint, agency, officer) == []
 
     missing = await api.post(
         f"/v1/agencies/{agency['id']}/officers/nobody@raleighpd.gov/deactivate", headers=admin

@@ -4,6 +4,7 @@ sink, and the register on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import zipfile
@@ -83,10 +84,17 @@ async def test_submit_review_approve_collect_deliver(
     disclosures = (await api.get("/v1/disclosures", headers=mint("auditor"))).json()
     assert any(d["request_id"] == request_id and TARGET in d["targets"] for d in disclosures)
 
-    trail = (
-        await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))
-    ).json()
-    actions = [e["action"] for e in trail]
+    # The workflow's state says "closed" a moment before its record_status activity has
+    # written the register's closing event: read the trail once that is in.
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        trail = (
+            await api.get(f"/v1/legal-processes/{request_id}/audit", headers=mint("auditor"))
+        ).json()
+        actions = [e["action"] for e in trail]
+        if "status:closed" in actions or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
     for expected in (
         "received",
         "status:in_review",
