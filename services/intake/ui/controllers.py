@@ -79,6 +79,8 @@ DECISION_LABELS = {
     DecisionAction.REJECT: "rejected",
     DecisionAction.ASK_AGENCY: "question sent to the agency",
     DecisionAction.ESCALATE_TO_LEGAL: "escalated to legal",
+    DecisionAction.CONFIRM_REFUSAL: "refusal confirmed",
+    DecisionAction.OVERRIDE_REFUSAL: "refusal overridden, back in review",
 }
 
 
@@ -212,6 +214,9 @@ def _decision_from_form(form: Any) -> DecisionIn:
     for name in ("reason_code", "note", "question"):
         if _text(form, name):
             fields[name] = _text(form, name)
+    if fields["action"] == DecisionAction.OVERRIDE_REFUSAL.value:
+        # What the overriding reviewer puts back in review (the workflow checks it).
+        fields["categories"] = _many(form, "categories")
     if fields["action"] == DecisionAction.APPROVE.value and _text(form, "narrow") == "yes":
         # The approve form lists what the determination allows, all ticked: what is left
         # unticked is narrowed away. The workflow refuses anything wider.
