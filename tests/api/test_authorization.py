@@ -138,6 +138,13 @@ ENDPOINTS = {
         body=lambda w: {"json": {"number_called": "+19195550199"}},
         per_request=True,
     ),
+    "assign": Endpoint(
+        "POST",
+        "/v1/legal-processes/{id}/assignment",
+        frozenset({"reviewer", "legal"}),
+        body=lambda w: {"json": {}},
+        per_request=True,
+    ),
     "audit": Endpoint(
         "GET", "/v1/legal-processes/{id}/audit", frozenset(STAFF_READ), per_request=True
     ),

@@ -12,6 +12,7 @@ import pytest
 import contracts.agencies
 import contracts.api
 import contracts.billing
+import contracts.policy_simulation
 import contracts.retention
 import contracts.submission
 from tests.support import MINIMAL_PDF
@@ -34,7 +35,13 @@ def operations(openapi: dict):
 
 def contract(ref: str) -> type:
     name = ref.rsplit("/", 1)[-1]
-    for module in (contracts.api, contracts.agencies, contracts.retention, contracts.billing):
+    for module in (
+        contracts.api,
+        contracts.agencies,
+        contracts.retention,
+        contracts.billing,
+        contracts.policy_simulation,
+    ):
         if hasattr(module, name):
             return getattr(module, name)
     return getattr(contracts.submission, name)

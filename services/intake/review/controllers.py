@@ -93,6 +93,10 @@ VERIFICATION_EXAMPLES = examples(
         {"verified": False, "note": "The agency has no such officer."},
     ),
 )
+ASSIGNMENT_EXAMPLES = examples(
+    claim=("Claim it for yourself", {}),
+    assign=("Assign it to a colleague", {"assignee": "bob"}),
+)
 CALLBACK_EXAMPLES = examples(
     called_back=(
         "Record the call-back for an emergency request",
@@ -219,7 +223,7 @@ class ReviewController(Controller):
         guards=[reviewers],
         status_code=HTTP_200_OK,
         summary="Claim a request, or assign it to someone (audited)",
-        operation_class=documented(),
+        operation_class=documented(ASSIGNMENT_EXAMPLES),
     )
     async def assign(
         self,
