@@ -17,7 +17,7 @@ from services.reporting.facts import FactGroup, ReportFact
 from services.reporting.periods import parse_period
 from tests.reporting.register_support import seed
 
-YEAR = 2009  # a year no other test writes to
+YEAR = 2004  # a year no other test writes to (the register is shared)
 TODAY = dt.date(2010, 3, 1)
 
 
@@ -40,8 +40,8 @@ FACTS = [
     _fact(
         "told",
         ndo=True,
-        ndo_ends_on=dt.date(2009, 9, 1),
-        notice_sent_at=dt.datetime(2009, 9, 2, tzinfo=dt.UTC),
+        ndo_ends_on=dt.date(YEAR, 9, 1),
+        notice_sent_at=dt.datetime(YEAR, 9, 2, tzinfo=dt.UTC),
     ),
     _fact(
         "nsl",

@@ -278,8 +278,9 @@ class ReviewService:
     async def target_search(
         self, principal: Principal, kind: str, raw: str, limit: int = 200
     ) -> list[LegalProcessView]:
-        """Every request (open or not) naming a target, for legal only; each search audited
-        with who searched, the kind, a digest of the normalised value and the hits."""
+        """Every request (open or not) naming a target, newest first, for legal only; each
+        search audited with who searched, the kind, a digest of the normalised value and
+        the hits."""
         if not principal.has(Role.LEGAL):
             raise Problem(403, "forbidden", "Forbidden", "searching by target needs the legal role")
         try:
@@ -289,7 +290,7 @@ class ReviewService:
                 422, "invalid-field", "A field is invalid", f"target: {exc}", field="target"
             ) from exc
         records = await self.register.legal_processes.list(
-            statuses=list(Status), target=target, limit=limit, queue_order=True
+            statuses=list(Status), target=target, limit=limit, queue_order=False
         )
         await self.register.audit.record(
             request_id=None,
