@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import email
+import email.policy
 import io
 import json
 import os
@@ -61,16 +63,32 @@ def service_settings(settings, task_queue, tmp_path):
 
 class ParkingMail:
     """An SMTP server that stores every message in the test's mailbox except invoices: the
-    first invoice parks (never answered) until the test has killed the worker sending it."""
+    first invoice for ``request_id`` parks (never answered) until the test has killed the
+    worker sending it. (The worker may also bill requests other tests left unstarted in the
+    shared register: it resumes them at start; their invoices pass.)"""
 
     def __init__(self, directory: Path) -> None:
         self.parked = threading.Event()
         self.port = free_port()
+        self.request_id = ""
         parking = self
+
+        def for_this_request(content: bytes) -> bool:
+            message = email.message_from_bytes(content, policy=email.policy.default)
+            body = message.get_body(("plain",))
+            return (
+                bool(parking.request_id)
+                and body is not None
+                and (parking.request_id in body.get_content())
+            )
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
-                if b"\nSubject: Invoice " in envelope.content and not parking.parked.is_set():
+                if (
+                    b"\nSubject: Invoice " in envelope.content
+                    and not parking.parked.is_set()
+                    and for_this_request(envelope.content)
+                ):
                     parking.parked.set()
                     await asyncio.sleep(120)
                     return "451 try again"
@@ -116,7 +134,7 @@ async def test_worker_killed_mid_posting_bills_once(
         first = worker_process(service_settings, temporal_env, parking.port)
         try:
             created = await submit(api, agency["headers"], body)
-            request_id = created.json()["id"]
+            request_id = parking.request_id = created.json()["id"]
             assert await asyncio.to_thread(parking.parked.wait, 120), "no invoice mail was sent"
             first.send_signal(signal.SIGKILL)  # mid-posting: the customer's mail is in flight
             first.wait(10)
