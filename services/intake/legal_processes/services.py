@@ -13,7 +13,12 @@ from typing import Any
 import msgspec
 import structlog
 from sqlalchemy.exc import IntegrityError
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import (
+    Client,
+    WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
+)
 from temporalio.service import RPCError
 
 from contracts.api import DocumentOut, LegalProcessPage, LegalProcessView
@@ -321,13 +326,20 @@ class IntakeService:
         return to_view(record, message=message)
 
     async def live_state(self, request_id: str) -> CaseState | None:
-        """The workflow's own view, when it answers; the register otherwise."""
+        """The workflow's own view, when it answers; the register otherwise (a timeout, an
+        RPC failure, or a query the workflow failed or rejected, e.g. the SDK's "Potential
+        deadlock" under load: the register's view is older, never wrong)."""
         try:
             return await asyncio.wait_for(
                 self.handle(request_id).query(LegalProcessWorkflow.state),
                 timeout=LIVE_STATE_TIMEOUT_SECONDS,
             )
-        except (TimeoutError, RPCError) as exc:
+        except (
+            TimeoutError,
+            RPCError,
+            WorkflowQueryFailedError,
+            WorkflowQueryRejectedError,
+        ) as exc:
             log.warning(
                 "live state unavailable; answering from the register",
                 request_id=request_id,
