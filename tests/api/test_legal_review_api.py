@@ -65,9 +65,19 @@ async def _submitted(api, headers, **overrides) -> str:
 
 
 async def _queue_row(api, mint, request_id: str, **params) -> dict:
-    queue = await api.get("/v1/review-queue", headers=mint("reviewer", sub="r@writ"), params=params)
-    assert queue.status_code == 200, queue.text
-    rows = [row for row in queue.json()["items"] if row["id"] == request_id]
+    """The request's row, on whichever page of the queue it is (the register is shared)."""
+    cursor = None
+    while True:
+        queue = await api.get(
+            "/v1/review-queue",
+            headers=mint("reviewer", sub="r@writ"),
+            params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})},
+        )
+        assert queue.status_code == 200, queue.text
+        rows = [row for row in queue.json()["items"] if row["id"] == request_id]
+        cursor = queue.json()["next_cursor"]
+        if rows or cursor is None:
+            break
     assert rows, f"{request_id} is not in the queue"
     return rows[0]
 

@@ -44,7 +44,12 @@ async def test_submit_review_approve_collect_deliver(
         "detail_records",
     }
 
-    queue = await api.get("/v1/review-queue", headers=mint("reviewer", sub="alice"))
+    # The suite's register is shared: the agency's own open requests are one page.
+    queue = await api.get(
+        "/v1/review-queue",
+        headers=mint("reviewer", sub="alice"),
+        params={"agency_id": agency["id"]},
+    )
     assert request_id in {item["id"] for item in queue.json()["items"]}
 
     decided = await api.post(
