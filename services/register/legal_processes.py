@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from contracts.determination import Determination
-from contracts.enums import Outcome, ProcessType, Status
+from contracts.enums import TERMINAL_STATUSES, Outcome, ProcessType, Status
 from contracts.legal_process import Identifier, LegalProcess
 from contracts.workflow import StatusChange
 from services.register import audit
 from services.register.engine import as_utc, transaction, utcnow
-from services.register.review_assignments import assigned_to
+from services.register.review_assignments import assigned_to, release_assignment
 from services.register.tables import audit_events, legal_processes, process_targets
 from services.register.transparency import write_facts
 
@@ -485,6 +485,8 @@ class LegalProcesses:
                     action=change.event,
                     detail=dict(change.event_detail),
                 )
+            if change.status in TERMINAL_STATUSES:
+                await release_assignment(conn, change.request_id, actor=change.actor)
             # Also when nothing changed: a retry may follow a crash before the facts.
             await conn.run_sync(write_facts, [change.request_id])
             return current.process_type

@@ -22,6 +22,7 @@ from services.register.audit import append
 from services.register.audit_seals import seal_segment
 from services.register.determination_inputs import determination_inputs
 from services.register.engine import as_utc, transaction, utcnow
+from services.register.review_assignments import review_assignments
 from services.register.tables import (
     audit_events,
     audit_seals,
@@ -322,6 +323,9 @@ async def record_request_purge(
             # What its determination was made from goes with the case record (issue 11).
             await conn.execute(
                 determination_inputs.delete().where(determination_inputs.c.request_id == request_id)
+            )
+            await conn.execute(
+                review_assignments.delete().where(review_assignments.c.request_id == request_id)
             )
             await conn.execute(legal_processes.delete().where(legal_processes.c.id == request_id))
         else:

@@ -93,3 +93,21 @@ def assigned_to(assignee: str) -> sa.Select:
     return sa.select(review_assignments.c.request_id).where(
         review_assignments.c.assignee == assignee
     )
+
+
+async def release_assignment(conn: AsyncConnection, request_id: str, *, actor: str) -> None:
+    """A request that has ended leaves its assignee's "mine": the assignment row goes in
+    the transaction that records the final status, audited when there was one."""
+    assignee = await conn.scalar(
+        review_assignments.delete()
+        .where(review_assignments.c.request_id == request_id)
+        .returning(review_assignments.c.assignee)
+    )
+    if assignee is not None:
+        await audit.append(
+            conn,
+            request_id=request_id,
+            actor=actor,
+            action="review_released",
+            detail={"assignee": assignee, "reason": "the request ended"},
+        )

@@ -162,8 +162,11 @@ async def test_a_reviewers_day_in_the_browser(
             assert "callback_required" not in determination
             assert "call-back needed" not in await page.text_content(".summary")
 
-            # First approval: one of two; the four-eyes state is on the page.
-            await page.get_by_label("Note (optional)").fill("Danger is imminent; BSI only.")
+            # First approval: one of two; the four-eyes state is on the page. "a" goes
+            # straight to the approval's note.
+            await page.keyboard.press("a")
+            assert await page.evaluate("document.activeElement.id") == "approve-note"
+            await page.keyboard.type("Danger is imminent; BSI only.")
             await _submit(page, page.get_by_role("button", name="Approve", exact=True))
             assert "(1 of 2 approvals)" in await _flash(page)
             four_eyes = await page.text_content("#four-eyes")

@@ -6,6 +6,7 @@ paging links."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import sqlalchemy as sa
@@ -152,3 +153,41 @@ async def test_legal_searches_by_target_and_the_search_is_audited(api, mint, in_
         data={"csrf_token": csrf_from(queue.text), "target_kind": "email", "target": "x"},
     )
     assert bad.status_code == 303  # back to the queue with the field's message
+
+
+EMERGENCY = {
+    "process_type": "emergency_request",
+    "issuer": {"kind": "local", "name": "Raleigh Police Department", "jurisdiction": "US-NC"},
+    "emergency": {"nature_of_danger": "a kidnapping in progress"},
+    "return_date": None,
+}
+
+
+async def test_the_request_page_links_an_emergency_and_its_follow_up_process(
+    api, agency, mint, register, worker
+):
+    async def submitted(**overrides) -> str:
+        response = await submit(api, agency["headers"], submission(**overrides))
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    emergency_id = await submitted(**EMERGENCY)
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(days=2, hours=3)
+    assert await register.legal_processes.expect_follow_up(emergency_id, due) == "awaiting"
+    await ui_login(api, mint("reviewer", sub="alice"))
+    awaiting = await api.get(f"/ui/requests/{emergency_id}")
+    shown = re.search(r'<dd id="follow-up" class="follow-up awaiting">(.*?)</dd>', awaiting.text)
+    assert shown, "the awaited follow-up is not on the emergency's page"
+    assert f"awaited, due {due:%Y-%m-%d %H:%M:%S} UTC" in shown.group(1)
+    assert re.search(r"\(2d 0[23]h\)", shown.group(1)), shown.group(1)  # time remaining
+
+    warrant_id = await submitted(process_type="search_warrant", follows_emergency=emergency_id)
+    received = await api.get(f"/ui/requests/{emergency_id}")
+    link = f'<a href="/ui/requests/{warrant_id}">{warrant_id}</a>'
+    assert re.search(
+        rf'<dd id="follow-up" class="follow-up received">received: {re.escape(link)}</dd>',
+        received.text,
+    ), received.text
+    warrant = await api.get(f"/ui/requests/{warrant_id}")
+    assert f'<dd id="follows-emergency"><a href="/ui/requests/{emergency_id}">' in warrant.text
+    assert 'id="follow-up"' not in warrant.text  # the warrant has no follow-up of its own

@@ -50,7 +50,7 @@ from services.intake.problems import Problem, msgspec_field
 from services.intake.review.services import OPEN_STATUSES, ReviewService, review_decision
 from services.intake.ui import session
 from services.intake.ui.timeline import timeline
-from services.intake.ui.urgency import urgency
+from services.intake.ui.urgency import remaining_text, urgency
 from services.workflows.legal_process.workflows import LegalProcessWorkflow
 
 TEMPLATES = jinja2.Environment(
@@ -709,5 +709,10 @@ def _iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def _time_left(value: dt.datetime) -> str:
+    return remaining_text(value - dt.datetime.now(dt.UTC))
+
+
 TEMPLATES.filters["when"] = _format_time
+TEMPLATES.filters["time_left"] = _time_left
 TEMPLATES.filters["iso"] = _iso

@@ -23,6 +23,7 @@ TITLES = {
     "document_viewed": "Submitted document opened",
     "review_time": "Review time recorded",
     "review_assigned": "Assigned",
+    "review_released": "Assignment released (the request ended)",
     "target_search": "Target searched",
 }
 # Details shown first, in this order, with these labels; others follow as they are.
