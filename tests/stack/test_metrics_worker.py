@@ -125,11 +125,19 @@ async def test_worker_metrics_move_after_a_real_run(
         assert decided.status_code == 200, decided.text
         await wait_for_status(api, agency["headers"], request_id, {"closed"}, timeout=120)
 
-        # The queue gauges are refreshed from the register every 15 s.
+        # The queue gauges are refreshed from the register every 15 s; the invoice is
+        # mailed by the billing workflow, which the request does not wait for. The gauge
+        # alone says little in a register other tests share, so wait for the counters too.
         closed = {"status": "closed", "process_type": "court_order_2703d"}
-        for _ in range(60):
+        for _ in range(120):
             after = await asyncio.to_thread(scrape, address)
-            if total(after, "writ_legal_processes", **closed) >= 1:
+            if (
+                total(after, "writ_legal_processes", **closed) >= 1
+                and total(after, "writ_mails_sent", purpose="invoice")
+                > total(before, "writ_mails_sent", purpose="invoice")
+                and total(after, "writ_request_status_changes", **closed)
+                > total(before, "writ_request_status_changes", **closed)
+            ):
                 break
             await asyncio.sleep(0.5)
     finally:
