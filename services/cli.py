@@ -60,11 +60,16 @@ def _cmd_audit_verify(args: argparse.Namespace) -> int:
     from services.delivery.signing import SigningKeyError
     from services.platform.objectstore import s3_client
     from services.platform.settings import get_settings
+    from services.platform.unreachable import missing_local_register
     from services.register.audit import AuditChainBroken
     from services.register.audit_checkpoints import read_checkpoints, verify_against_checkpoints
     from services.register.case_register import Register
 
     settings = get_settings()
+    missing = missing_local_register(settings)
+    if missing:
+        print(f"writ audit: {missing}", file=sys.stderr)
+        return 2
 
     async def verify() -> int:
         register = Register.connect(settings.database_url_async)
@@ -273,7 +278,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except Exception as exc:
+        # A server the command needs is not there: one line that says which, not a
+        # driver's traceback (issue 13). Anything else keeps its traceback.
+        from services.platform.settings import SettingsError, get_settings
+        from services.platform.unreachable import describe_unreachable
+
+        if isinstance(exc, SettingsError):
+            line = f"{exc} (docs/configuration.md)"
+        else:
+            try:
+                line = describe_unreachable(exc, get_settings())
+            except SettingsError:
+                line = None
+        if line is None:
+            raise
+        print(f"writ {args.command}: {line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -19,6 +19,10 @@ from contracts.reporting import NationalSecurityOption  # transparency report (ย
 Mode = Literal["local", "production"]
 
 
+class SettingsError(ValueError):
+    """A ``WRIT_*`` setting is missing, malformed or contradicts another."""
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mode: Mode = "local"
     data_dir: str = ".writ"
@@ -135,7 +139,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     def payload_key_bytes(self) -> bytes:
         key = base64.b64decode(self.payload_key) if self.payload_key else b""
         if len(key) != 32:
-            raise ValueError("WRIT_PAYLOAD_KEY must be 32 bytes, base64-encoded")
+            raise SettingsError("WRIT_PAYLOAD_KEY must be 32 bytes, base64-encoded")
         return key
 
     @property
@@ -148,12 +152,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             except ValueError:
                 key = b""
             if not key_id or len(key) != 32:
-                raise ValueError(
+                raise SettingsError(
                     "WRIT_PAYLOAD_PREVIOUS_KEYS takes id:base64 pairs of 32-byte keys, "
                     f"comma-separated; {key_id or entry!r} is not one"
                 )
             if key_id == self.payload_key_id:
-                raise ValueError(f"previous payload key id {key_id!r} is the current key's id")
+                raise SettingsError(f"previous payload key id {key_id!r} is the current key's id")
             keys[key_id] = key
         return keys
 
@@ -180,13 +184,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raw = env.get(f"WRIT_{field.name.upper()}")
         if raw is not None:
             values[field.name] = raw
-    settings = msgspec.convert(values, Settings, strict=False)
+    try:
+        settings = msgspec.convert(values, Settings, strict=False)
+    except msgspec.ValidationError as exc:  # "Expected `int`, got `str` - at `$.api_port`"
+        message, _, path = str(exc).partition(" - at `$.")
+        name = f"WRIT_{path.rstrip('`').upper()}" if path else "a WRIT_* setting"
+        raise SettingsError(f"{name} is malformed: {message}") from exc
     if bool(settings.temporal_tls_cert_file) != bool(settings.temporal_tls_key_file):
-        raise ValueError(
+        raise SettingsError(
             "WRIT_TEMPORAL_TLS_CERT_FILE and WRIT_TEMPORAL_TLS_KEY_FILE go together (mTLS)"
         )
     if settings.mode == "production" and not settings.jwks_url:
-        raise ValueError(
+        raise SettingsError(
             "production mode verifies tokens against WRIT_JWKS_URL; HS256 is local only"
         )
     # Retention hook (docs/architecture.md ยง11): a period under its legal minimum is refused.

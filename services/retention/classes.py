@@ -8,7 +8,7 @@ import datetime as dt
 import msgspec
 
 from contracts.retention import RetentionClass
-from services.platform.settings import Settings
+from services.platform.settings import Settings, SettingsError
 
 
 class LegalMinimum(msgspec.Struct, frozen=True, kw_only=True):
@@ -37,7 +37,7 @@ def setting_name(retention_class: RetentionClass) -> str:
     return f"WRIT_RETENTION_{retention_class.value.upper()}_DAYS"
 
 
-class RetentionBelowLegalMinimum(ValueError):
+class RetentionBelowLegalMinimum(SettingsError):
     def __init__(self, retention_class: RetentionClass, days: int, minimum: LegalMinimum):
         super().__init__(
             f"{setting_name(retention_class)}={days} is below the legal minimum of "
@@ -61,7 +61,7 @@ def retention_policy(settings: Settings) -> RetentionPolicy:
     days = {c: int(getattr(settings, f"retention_{c.value}_days")) for c in RetentionClass}
     for retention_class, value in days.items():
         if value < 1:
-            raise ValueError(f"{setting_name(retention_class)} must be at least 1 day")
+            raise SettingsError(f"{setting_name(retention_class)} must be at least 1 day")
         minimum = LEGAL_MINIMUMS.get(retention_class)
         if minimum is not None and value < minimum.days:
             raise RetentionBelowLegalMinimum(retention_class, value, minimum)
