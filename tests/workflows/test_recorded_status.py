@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 
 from temporalio import activity
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateStage
 from temporalio.worker import Worker
 
@@ -87,6 +88,27 @@ async def test_the_state_query_says_closed_only_once_the_register_does(temporal_
         recording.release.set()
         final = await handle.result()
         assert final.status is Status.CLOSED and recording.recorded()[-1] == "closed"
+
+
+async def test_a_status_write_lost_with_its_worker_times_out_in_seconds_not_a_minute(
+    temporal_env, task_queue, carrier
+):
+    """A killed worker's write is retried only once its attempt has timed out, and the
+    request waits until then: that was a minute (the QUICK timeout) for a write that takes
+    well under 3 s. (The test server does not skip time past a running activity, so the
+    timeout is read from the history rather than waited out.)"""
+    handle = await start(
+        temporal_env.client, task_queue, received_process(await now_of(temporal_env))
+    )
+    await handle.result()
+    history = await handle.fetch_history()
+    timeouts = {
+        e.activity_task_scheduled_event_attributes.start_to_close_timeout.ToTimedelta()
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+        and e.activity_task_scheduled_event_attributes.activity_type.name == "record_status"
+    }
+    assert timeouts == {dt.timedelta(seconds=20)}
 
 
 async def test_a_withdrawal_answers_withdrawn_only_once_it_is_recorded(temporal_env, task_queue):
