@@ -18,5 +18,6 @@ def test_fifty_mixed_requests_through_three_kills_end_exactly_once(capsys) -> No
 
     status = main(["--requests", "50", "--kills", "3", "--timeout", "900", "--seed", "50"])
     printed = capsys.readouterr().out
+    print(printed)  # the figures, for ``pytest -rP``
     assert status == 0, printed
     assert "RESULT: all checks hold" in printed
