@@ -16,11 +16,17 @@ the abuse limits raised so the load is not refused). Loopback only; bounded in c
    decisions by re-reading the request first (a refused repeat means it landed);
 3. meanwhile SIGKILLs the worker or the API (``writ up`` restarts them) at random moments,
    ``--kills`` times, never more than ``writ up``'s restart budget allows;
-4. waits for every request to reach its expected end state, then checks and prints:
-   requests in their expected state, lost, duplicated register rows, deliveries per
-   request (disclosure rows, production archives, webhook deliveries by
-   ``Writ-Delivery-Id``, officer mails by Message-ID), customer notices per request, and
-   ``writ audit verify`` (the chain and its signed checkpoints).
+4. waits for every request to reach its expected end state, and then for every workflow
+   of the run (the requests', their billing and follow-up workflows) to have completed or
+   to wait with nothing in flight (no activity pending or retrying, no workflow task), so
+   no check races a write still on its way;
+5. checks and prints: requests in their expected state, lost, views that disagree with
+   the register, duplicated register rows, deliveries per request (disclosure rows,
+   production archives, webhook deliveries by ``Writ-Delivery-Id``, officer mails by
+   Message-ID), customer notices per request, outbox sends with attempts > 1 (a send
+   whose outcome a crash hid, repeated with the same id), the activities Temporal retried
+   (``record_status``'s slowest attempt among them), and ``writ audit verify`` (the chain
+   and its signed checkpoints).
 
 Exit status 0 only when every check holds.
 """
@@ -51,6 +57,8 @@ import httpx  # noqa: E402
 
 from bench.embedded import AGENCY, EmbeddedStack  # noqa: E402
 from bench.intake import PDF  # noqa: E402
+from services.workflows.billing.workflows import billing_workflow_id  # noqa: E402
+from services.workflows.legal_process.follow_up import follow_up_workflow_id  # noqa: E402
 
 OFFICER = AGENCY["officers"][0]
 NUMBER = "(919) 555-0100"  # the demo lake's planted subscriber
@@ -361,8 +369,129 @@ async def drive(stack: EmbeddedStack, cases: list[Case], args, rng: random.Rando
     # of the kills are not made up afterwards.
     stop.set()
     kills = await chaos
+    request_ids = [c.request_id for c in cases if c.request_id]
+    settled = await settle(stack, request_ids, deadline)
+    views = await views_of(client, cases)
     await client.http.aclose()
-    return {"seconds": seconds, "kills": kills, "failures": failures, "retries": client.retries}
+    return {
+        "seconds": seconds,
+        "kills": kills,
+        "failures": failures,
+        "retries": client.retries,
+        "settled": settled,
+        "views": views,
+    }
+
+
+# -- the end of the run: nothing in flight -------------------------------------------------
+
+
+def _settled(description) -> bool:
+    """Completed, or waiting (a timer, an update, a child) with no activity pending or
+    retrying and no workflow task to run."""
+    from temporalio.client import WorkflowExecutionStatus
+
+    raw = description.raw_description
+    return description.status is not WorkflowExecutionStatus.RUNNING or not (
+        raw.pending_activities or raw.HasField("pending_workflow_task")
+    )
+
+
+async def settle(stack: EmbeddedStack, request_ids: list[str], deadline: float) -> dict:
+    """Wait until every workflow of the run has settled (``_settled``): the requests' own
+    first, then the billing and follow-up workflows they start (one that does not exist
+    once its request's workflow has settled was never started). Then read their histories
+    for the activities Temporal retried. Belt and braces: the state query already reports
+    only what the register holds."""
+    from temporalio.client import Client
+    from temporalio.service import RPCError, RPCStatusCode
+
+    temporal = await Client.connect(stack.temporal_address, namespace="default")
+    began = time.monotonic()
+    waited: set[str] = set()
+    while True:
+        unsettled: list[str] = []
+        for group in (
+            request_ids,
+            [billing_workflow_id(r) for r in request_ids]
+            + [follow_up_workflow_id(r) for r in request_ids],
+        ):
+            for workflow_id in group:
+                try:
+                    description = await temporal.get_workflow_handle(workflow_id).describe()
+                except RPCError as exc:
+                    if exc.status is RPCStatusCode.NOT_FOUND:
+                        continue
+                    unsettled.append(workflow_id)
+                    continue
+                if not _settled(description):
+                    unsettled.append(workflow_id)
+        if not unsettled:
+            break
+        waited.update(unsettled)
+        if time.monotonic() > deadline:
+            return {"settled": False, "unsettled": unsettled[:10], "waited for": len(waited)}
+        await asyncio.sleep(1)
+    seconds = time.monotonic() - began
+    return {
+        "settled": True,
+        "seconds": round(seconds, 1),
+        "waited for": len(waited),
+        "activities": await activity_attempts(temporal, request_ids),
+    }
+
+
+async def activity_attempts(temporal, request_ids: list[str]) -> dict:
+    """From the requests' histories: per activity type, how many calls, how many Temporal
+    ran more than once (a worker killed mid-attempt, or an attempt that failed), and the
+    slowest attempt that completed (the history keeps the last attempt's start)."""
+    from temporalio.api.enums.v1 import EventType
+
+    calls: collections.Counter = collections.Counter()
+    retried: collections.Counter = collections.Counter()
+    slowest: dict[str, float] = collections.defaultdict(float)
+    longest: dict[str, float] = collections.defaultdict(float)  # scheduled -> completed
+    for request_id in request_ids:
+        history = await temporal.get_workflow_handle(request_id).fetch_history()
+        scheduled, started = {}, {}
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                name = event.activity_task_scheduled_event_attributes.activity_type.name
+                scheduled[event.event_id] = (name, event.event_time.ToDatetime())
+                calls[name] += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                attributes = event.activity_task_started_event_attributes
+                started[event.event_id] = event.event_time.ToDatetime()
+                name = scheduled[attributes.scheduled_event_id][0]
+                if attributes.attempt > 1:
+                    retried[name] += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
+                attributes = event.activity_task_completed_event_attributes
+                name, at = scheduled[attributes.scheduled_event_id]
+                done = event.event_time.ToDatetime()
+                attempt = (done - started[attributes.started_event_id]).total_seconds()
+                slowest[name] = max(slowest[name], attempt)
+                longest[name] = max(longest[name], (done - at).total_seconds())
+    return {
+        name: {
+            "calls": calls[name],
+            "retried": retried[name],
+            "slowest attempt s": round(slowest[name], 2),
+            "longest scheduled-to-done s": round(longest[name], 1),
+        }
+        for name in sorted(calls)
+    }
+
+
+async def views_of(client: Client, cases: list[Case]) -> dict[str, str]:
+    """Each request's status as its view tells it (the workflow's state query)."""
+    gate = asyncio.Semaphore(8)
+
+    async def one(case: Case) -> tuple[str, str]:
+        async with gate:
+            return case.case_number, (await client.view(case))["status"]
+
+    return dict(await asyncio.gather(*(one(c) for c in cases if c.request_id)))
 
 
 # -- the checks ----------------------------------------------------------------------------
@@ -392,11 +521,16 @@ def count_rows(register: Path, prefix: str) -> dict:
                 ids,
             )
         )
+        outbox = db.execute(
+            f"SELECT channel, purpose, attempts, sent_at FROM outbox WHERE request_id IN ({marks})",
+            ids,
+        ).fetchall()
     return {
         "rows": rows,
         "duplicate_cases": {c: n for c, n in by_case.items() if n > 1},
         "disclosures": disclosures,
         "duplicate_events": {k: n for k, n in once.items() if n > 1},
+        "outbox": outbox,
     }
 
 
@@ -446,8 +580,9 @@ def audit_verify(stack: EmbeddedStack) -> subprocess.CompletedProcess:
     )
 
 
-def check(stack: EmbeddedStack, cases: list[Case], prefix: str, receiver: Receiver) -> dict:
-    # Anchor the head once more, so the verification covers the very last events too.
+def check(
+    stack: EmbeddedStack, cases: list[Case], prefix: str, receiver: Receiver, views: dict
+) -> dict:
     counted = count_rows(stack.data_dir / "register.db", prefix)
     status_of = {case: status for _, case, status in counted["rows"]}
     id_of = {case: rid for rid, case, _ in counted["rows"]}
@@ -462,6 +597,12 @@ def check(stack: EmbeddedStack, cases: list[Case], prefix: str, receiver: Receiv
         if status_of.get(c.case_number) != EXPECTED[c.kind]
     ]
     lost = [c.case_number for c in cases if c.acknowledged and c.case_number not in status_of]
+    disagreeing = [
+        f"{case} (view {shown}, register {status_of.get(case)})"
+        for case, shown in views.items()
+        if shown != status_of.get(case)
+    ]
+    resent = [(channel, purpose) for channel, purpose, n, _ in counted["outbox"] if n > 1]
     never = [c.case_number for c in cases if not c.acknowledged]
 
     def per_request(counter_of, kinds) -> collections.Counter:
@@ -477,6 +618,8 @@ def check(stack: EmbeddedStack, cases: list[Case], prefix: str, receiver: Receiv
         "wrong state": wrong_state[:10],
         "lost": len(lost),
         "never acknowledged": len(never),
+        "views disagreeing with the register": len(disagreeing),
+        "disagreeing views": disagreeing[:10],
         "duplicated register rows": len(counted["duplicate_cases"])
         + len(counted["duplicate_events"]),
         "duplicate rows": list(counted["duplicate_events"].items())[:10],
@@ -505,6 +648,14 @@ def check(stack: EmbeddedStack, cases: list[Case], prefix: str, receiver: Receiv
         "customer notices per request": dict(
             per_request(lambda r: len(customer.get(r, [])), set(EXPECTED))
         ),
+        # A send repeated with the same id after a crash hid its outcome: the receiver
+        # drops the repeat (the counts above are of distinct ids), the row says it happened.
+        "outbox sends": len(counted["outbox"]),
+        "outbox sends with attempts > 1": len(resent),
+        "outbox resends by purpose": dict(
+            collections.Counter(f"{channel}:{purpose}" for channel, purpose in resent)
+        ),
+        "outbox rows never marked sent": sum(1 for *_, sent in counted["outbox"] if not sent),
         "audit verify": (verified.stdout + verified.stderr).strip(),
         "audit intact": verified.returncode == 0,
     }
@@ -517,6 +668,10 @@ def verdict(result: dict) -> list[str]:
         failed.append("requests not in their expected end state")
     if result["lost"] or result["never acknowledged"]:
         failed.append("lost requests")
+    if result["views disagreeing with the register"]:
+        failed.append("views disagreeing with the register")
+    if result["outbox rows never marked sent"]:
+        failed.append("outbox rows never marked sent")
     if result["duplicated register rows"]:
         failed.append("duplicated register rows")
     for key in (
@@ -577,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"agency registration failed: {registered.text}", file=sys.stderr)
             return 1
         run = asyncio.run(drive(stack, cases, args, rng))
-        result = check(stack, cases, prefix, receiver)
+        result = check(stack, cases, prefix, receiver, run["views"])
     policy_dir.cleanup()
     result = {
         "seconds": round(time.monotonic() - began, 1),
@@ -589,9 +744,19 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "client retries": run["retries"],
         "client failures": run["failures"][:10],
+        "workflows settled": run["settled"].get("settled"),
+        "settling": {k: v for k, v in run["settled"].items() if k != "activities"},
         **result,
+        "activities retried": {
+            name: figures["retried"]
+            for name, figures in run["settled"].get("activities", {}).items()
+            if figures["retried"]
+        },
+        "record_status": run["settled"].get("activities", {}).get("record_status"),
     }
     failed = verdict(result)
+    if not result["workflows settled"]:
+        failed.append("workflows still had work in flight at the deadline")
     if len(run["kills"]) < args.kills:
         failed.append(f"only {len(run['kills'])} of {args.kills} kills happened during the load")
     width = max(len(k) for k in result)

@@ -78,7 +78,16 @@ with workflow.unsafe.imports_passed_through():
 
 SYSTEM = "writ"
 QUICK = {
-    "start_to_close_timeout": timedelta(seconds=60),
+    "start_to_close_timeout": timedelta(seconds=20),
+    "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
+}
+# ``record_status``: one idempotent register write (a retry writes no second event), done
+# in well under 3 s even under the chaos run's load (bench/README.md). A worker killed
+# mid-write is only noticed when the attempt times out, and until then the request cannot
+# move on (issue 13: a minute for every kill that caught a write); 20 s keeps a wide margin
+# over the slowest write and makes that wait a third of it.
+RECORD = {
+    "start_to_close_timeout": timedelta(seconds=20),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
 }
 LONG_SCAN = {
@@ -119,6 +128,9 @@ RECEIPT_AFTER_CHANGE = "receipt-after-status-change"
 # Issue 11 (legal review): each of its workflow changes has its own patch id and block.
 CONFIRM_REFUSALS = "issue-11-refusal-confirmed-by-a-person"
 EMERGENCY_FOLLOW_UP = "issue-11-emergency-follow-up"
+# Issue 13 (chaos run): /withdraw, /callback and /verification answer once the status they
+# report is in the register (the update completes a workflow task later than it did).
+RECEIPT_AFTER_RECORDING = "issue-13-receipt-after-status-recorded"
 
 
 class Withdrawn(Exception):
@@ -129,7 +141,19 @@ class Withdrawn(Exception):
 class LegalProcessWorkflow:
     def __init__(self) -> None:
         self._process: LegalProcess | None = None
+        # The status the workflow has moved to: what its own steps, validators and
+        # handlers decide by. It is taken before ``record_status`` writes it, so for the
+        # length of that write (a worker killed mid-write: until the attempt times out)
+        # the register still holds the one before.
         self._status = Status.RECEIVED
+        # What the state query and update receipts report: the status (and outcome) the
+        # register holds, i.e. of the last ``record_status`` that completed. The API put
+        # the row in as "received" before it started the workflow. Issue 13 chaos run: a
+        # view said "closed" for a minute while the register, reports and billing still
+        # said "delivered".
+        self._recorded_status = Status.RECEIVED
+        self._recorded_outcome: Outcome | None = None
+        self._status_writes = 0  # ``record_status`` calls from ``_set_status`` in flight
         self._determination: Determination | None = None
         self._timing = Timing()
         self._approval = approvals.Approval()
@@ -300,10 +324,15 @@ class LegalProcessWorkflow:
 
     async def _status_moved_on(self, still_waiting: Callable[[], bool]) -> None:
         """Let an update answer with the status after the run loop acted on it: wait until
-        the status leaves ``verifying`` (or the other verification is still outstanding)."""
+        the status leaves ``verifying`` (or the other verification is still outstanding),
+        and until the register holds it."""
         if workflow.patched(RECEIPT_AFTER_CHANGE):
+            recorded = workflow.patched(RECEIPT_AFTER_RECORDING)
             await workflow.wait_condition(
-                lambda: self._status is not Status.VERIFYING or still_waiting()
+                lambda: (
+                    (self._status is not Status.VERIFYING or still_waiting())
+                    and (not recorded or self._status_recorded())
+                )
             )
 
     async def _await_review(
@@ -604,22 +633,34 @@ class LegalProcessWorkflow:
     ) -> None:
         self._status = status
         workflow.upsert_search_attributes([sa.LEGAL_PROCESS_STATUS.value_set(status.value)])
-        await workflow.execute_activity_method(
-            LegalProcessActivities.record_status,
-            StatusChange(
-                request_id=self._process.request_id,
-                status=status,
-                actor=actor,
-                detail=detail,
-                outcome=outcome,
-                determination=determination,
-                escalated=escalated,
-                overdue=overdue,
-                event=event,
-                event_detail=event_detail or {},
-            ),
-            **QUICK,
-        )
+        self._status_writes += 1
+        try:
+            await workflow.execute_activity_method(
+                LegalProcessActivities.record_status,
+                StatusChange(
+                    request_id=self._process.request_id,
+                    status=status,
+                    actor=actor,
+                    detail=detail,
+                    outcome=outcome,
+                    determination=determination,
+                    escalated=escalated,
+                    overdue=overdue,
+                    event=event,
+                    event_detail=event_detail or {},
+                ),
+                **RECORD,
+            )
+        finally:
+            self._status_writes -= 1
+        # In the register now: from here on the state query and receipts report it.
+        self._recorded_status = status
+        if outcome is not None:
+            self._recorded_outcome = outcome
+
+    def _status_recorded(self) -> bool:
+        """No status write is in flight: the register holds the workflow's status."""
+        return self._status_writes == 0
 
     async def _set_status_in_turn(self, status: Status, detail: str, **fields) -> None:
         """A status the run loop records that an update may follow at once (the request is
@@ -780,7 +821,7 @@ class LegalProcessWorkflow:
                         "text_length": str(len(response.text)),
                     },
                 ),
-                **QUICK,
+                **RECORD,
             )
         return self._receipt()
 
@@ -796,9 +837,13 @@ class LegalProcessWorkflow:
         self._withdrawal = withdrawal
         if workflow.patched(RECEIPT_AFTER_CHANGE):
             # The run loop notices a withdrawal at its next wait or step and records
-            # "withdrawn"; the answer is the status after that, not the one before.
+            # "withdrawn"; the answer is the status after that, not the one before, once
+            # the register holds it.
             before = self._status
-            await workflow.wait_condition(lambda: self._status is not before)
+            recorded = workflow.patched(RECEIPT_AFTER_RECORDING)
+            await workflow.wait_condition(
+                lambda: self._status is not before and (not recorded or self._status_recorded())
+            )
         return self._receipt()
 
     @withdraw.validator
@@ -859,7 +904,7 @@ class LegalProcessWorkflow:
         deadline = self._response_deadline(process) if process else deadlines.ResponseDeadline()
         return CaseState(
             request_id=process.request_id if process else "",
-            status=self._status,
+            status=self._recorded_status,
             determination=self._determination,
             approvals=list(self._approval.approvers),
             approved_categories=list(self._approval.categories),
@@ -874,7 +919,7 @@ class LegalProcessWorkflow:
                 preservation_expires_at=self._preservation_expires_at,
                 clarification_due_at=self._clarification_due_at,
             ),
-            outcome=self._outcome,
+            outcome=self._recorded_outcome,
             extensions_used=self._extensions_used,
             production_key=self._production_key,
         )
@@ -885,7 +930,7 @@ class LegalProcessWorkflow:
 
     def _receipt(self) -> DecisionReceipt:
         return DecisionReceipt(
-            status=self._status,
+            status=self._recorded_status,
             approvals=list(self._approval.approvers),
             approvals_required=approvals.approvals_required(self._current_determination()),
         )
