@@ -81,11 +81,11 @@ QUICK = {
     "start_to_close_timeout": timedelta(seconds=20),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
 }
-# ``record_status``: one idempotent register write (a retry writes no second event), done
-# in well under 3 s even under the chaos run's load (bench/README.md). A worker killed
-# mid-write is only noticed when the attempt times out, and until then the request cannot
-# move on (issue 13: a minute for every kill that caught a write); 20 s keeps a wide margin
-# over the slowest write and makes that wait a third of it.
+# ``record_status``: one idempotent register write (a retry writes no second event); the
+# slowest of 1,920 in the 300-request chaos run took 4.7 s at load average 9-14 on two
+# cores (bench/README.md). A worker killed mid-write is only noticed when the attempt
+# times out, and until then the request cannot move on (issue 13: a minute for every kill
+# that caught a write); 20 s keeps four times the slowest write and a third of the wait.
 RECORD = {
     "start_to_close_timeout": timedelta(seconds=20),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
