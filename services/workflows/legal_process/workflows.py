@@ -78,7 +78,7 @@ with workflow.unsafe.imports_passed_through():
 
 SYSTEM = "writ"
 QUICK = {
-    "start_to_close_timeout": timedelta(seconds=20),
+    "start_to_close_timeout": timedelta(seconds=60),
     "retry_policy": RetryPolicy(maximum_interval=timedelta(seconds=30)),
 }
 # ``record_status``: one idempotent register write (a retry writes no second event); the
