@@ -19,6 +19,7 @@ DuckDB fetched (its HTTP log). Not a test: numbers depend on the machine and its
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import statistics
 import sys
@@ -80,15 +81,26 @@ def main() -> int:
     parser.add_argument(
         "--no-naive", action="store_true", help="skip the day-partitioned comparison"
     )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the SeaweedFS data here (not a temporary directory), so a later run with "
+        "--reuse-lake measures the same lake without generating it again",
+    )
     args = parser.parse_args()
 
     if args.use_settings:
         return run(get_settings(), args)
     from services.stack.servers import SeaweedS3, free_port
 
-    with tempfile.TemporaryDirectory(prefix="writ-bench-") as scratch:
+    with contextlib.ExitStack() as stack:
+        if args.data_dir is not None:
+            args.data_dir.mkdir(parents=True, exist_ok=True)
+            scratch = args.data_dir
+        else:
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="writ-bench-")))
         server = SeaweedS3(
-            Path(scratch), s3_port=free_port(), access_key="bench", secret_key="bench-secret"
+            scratch, s3_port=free_port(), access_key="bench", secret_key="bench-secret"
         )
         server.start()
         try:
