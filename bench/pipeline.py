@@ -40,6 +40,7 @@ from services.platform.settings import Settings  # noqa: E402
 FINISHED = ("closed", "rejected", "redirected", "withdrawn", "released")
 # The real worker's activity slots (services/workflows/worker.py, from the settings).
 ACTIVITY_SLOTS = Settings().worker_activity_slots
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker name of the SDK's core
 
 
 def finished(register: Path, prefix: str) -> list[tuple[str, str, str]]:
@@ -70,7 +71,6 @@ def wait_finished(register: Path, prefix: str, count: int, timeout: float) -> li
 
 
 async def activities_per_request(stack: EmbeddedStack, prefix: str) -> int:
-    from temporalio.api.enums.v1 import EventType
     from temporalio.client import Client
 
     with sqlite3.connect(f"file:{stack.data_dir / 'register.db'}?mode=ro", uri=True) as db:
@@ -79,8 +79,23 @@ async def activities_per_request(stack: EmbeddedStack, prefix: str) -> int:
         ).fetchone()
     client = await Client.connect(stack.temporal_address)
     history = await client.get_workflow_handle(request_id).fetch_history()
-    scheduled = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    return sum(1 for event in history.events if event.event_type == scheduled)
+    return sum(1 for event in history.events if activity_name(event) is not None)
+
+
+def activity_name(event) -> str | None:
+    """The activity an event runs: a task-queue activity scheduled, or a local activity's
+    marker (issue 12: ``record_status`` runs locally; the baseline keeps as many steps,
+    each a task-queue activity, so the comparison is with the same work done the plain
+    way)."""
+    from temporalio.api.enums.v1 import EventType
+
+    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return event.activity_task_scheduled_event_attributes.activity_type.name
+    if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name == LOCAL_ACTIVITY_MARKER:
+            return "local activity"
+    return None
 
 
 async def baseline(address: str, steps: int, count: int, concurrency: int) -> dict:
