@@ -135,7 +135,7 @@ async def generate(
             mark()
             await until(request_id, lambda v: v["production_available"])
             mark()
-            for name, began, ended in zip(PHASES, marks, marks[1:], strict=True):
+            for name, began, ended in zip(PHASES, marks[:-1], marks[1:], strict=True):
                 phases[name].append(ended - began)
 
         seconds, latencies, errors = await _timed_pool(count, concurrency, one)
