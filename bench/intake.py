@@ -67,6 +67,8 @@ async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[fl
             began = time.perf_counter()
             try:
                 await one(i)
+            except Stop:
+                return
             except Exception as exc:  # a benchmark counts failures rather than stopping
                 errors += 1
                 if errors <= 3:
@@ -107,15 +109,28 @@ async def baseline(
 
 
 async def generate(
-    api: str, token: str, count: int, concurrency: int, case_prefix: str = ""
+    api: str,
+    token: str,
+    count: int,
+    concurrency: int,
+    case_prefix: str = "",
+    seconds: float | None = None,
+    rate: float | None = None,
 ) -> dict:
+    """Submit ``count`` subpoenas, ``concurrency`` at a time; with ``seconds``, stop
+    starting new ones after that long; with ``rate``, at most that many a second."""
     import httpx
 
     case_prefix = case_prefix or f"BENCH-{uuid.uuid4().hex[:8]}"
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as http:
+        began = time.monotonic()
 
         async def submit(i: int) -> None:
+            if seconds is not None and time.monotonic() - began > seconds:
+                raise Stop
+            if rate:  # request i is due at i / rate seconds from the start
+                await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
             response = await http.post(
                 "/v1/legal-processes",
                 headers={"Authorization": f"Bearer {token}"},
@@ -131,8 +146,13 @@ async def generate(
             if response.status_code != 201:
                 raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
 
-        seconds, latencies, errors = await _timed_pool(count, concurrency, submit)
-    return summary("intake submissions", count, seconds, latencies, errors)
+        elapsed, latencies, errors = await _timed_pool(count, concurrency, submit)
+    count = len(latencies) + errors  # a time-bounded run submits fewer than ``count``
+    return summary("intake submissions", count, elapsed, latencies, errors)
+
+
+class Stop(Exception):
+    """A time-bounded load generator's lane stops here."""
 
 
 def summary(what: str, count: int, seconds: float, latencies: list[float], errors: int) -> dict:
@@ -169,6 +189,8 @@ def main() -> int:
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--case-prefix", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--api-workers", type=int, help="API processes (WRIT_API_WORKERS; default: settings)"
     )
@@ -184,7 +206,15 @@ def main() -> int:
 
     if args.generate:
         result = asyncio.run(
-            generate(args.api, args.token, args.requests, args.concurrency, args.case_prefix)
+            generate(
+                args.api,
+                args.token,
+                args.requests,
+                args.concurrency,
+                args.case_prefix,
+                args.seconds,
+                args.rate,
+            )
         )
         print(json.dumps(result))
         return 0
