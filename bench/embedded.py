@@ -5,6 +5,7 @@ clean stop. Every benchmark measures its baseline and its workload on the same s
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import tempfile
@@ -101,9 +102,9 @@ class EmbeddedStack:
         state = json.loads((self.data_dir / "stack.json").read_text())
         return {name: child["pid"] for name, child in state["children"].items()}
 
-    def rss_mib(self) -> dict[str, float]:
-        """Resident memory of each child with its own children (uvicorn's worker processes
-        under ``writ api --workers``), MiB, from /proc; 0 for one that is gone."""
+    def process_trees(self) -> dict[str, set[int]]:
+        """Each child of ``writ up`` with its own children (uvicorn's worker processes under
+        ``writ api --workers``), by the child's name."""
         parents: dict[int, int] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -111,15 +112,60 @@ class EmbeddedStack:
             except OSError:
                 continue
             parents[int(stat.parent.name)] = int(fields[1])
-        sizes = {}
+        trees = {}
         for name, pid in self.child_pids().items():
             tree, grew = {pid}, True
             while grew:
                 more = {p for p, parent in parents.items() if parent in tree} - tree
                 tree |= more
                 grew = bool(more)
-            sizes[name] = round(sum(_rss_kib(p) for p in tree) / 1024, 1)
-        return sizes
+            trees[name] = tree
+        return trees
+
+    def rss_mib(self) -> dict[str, float]:
+        """Resident memory of each child with its own children, MiB, from /proc; 0 for one
+        that is gone."""
+        return {
+            name: round(sum(_rss_kib(p) for p in tree) / 1024, 1)
+            for name, tree in self.process_trees().items()
+        }
+
+    def cpu_seconds(self, database: str | None = None) -> dict[str, float]:
+        """CPU seconds (user + system) each child has used so far, with its own children,
+        from /proc/<pid>/stat; with ``database``, also ``postgresql``: the server processes
+        serving that database (its backends; the shared WAL writer and checkpointer are
+        not counted)."""
+        used = {
+            name: sum(_cpu_ticks(p) for p in tree) / _CLOCK_TICKS
+            for name, tree in self.process_trees().items()
+        }
+        if database:
+            used["postgresql"] = sum(_cpu_ticks(p) for p in _backends_of(database)) / _CLOCK_TICKS
+        return used
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+
+
+def _backends_of(database: str) -> list[int]:
+    """PostgreSQL backends serving ``database`` ("postgres: 15/main: user db host(port) …")."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+        except OSError:
+            continue
+        if words and words[0] == "postgres:" and database in words:
+            pids.append(int(cmdline.parent.name))
+    return pids
 
 
 def _rss_kib(pid: int) -> int:

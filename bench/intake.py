@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -66,6 +67,8 @@ async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[fl
             began = time.perf_counter()
             try:
                 await one(i)
+            except Stop:
+                return
             except Exception as exc:  # a benchmark counts failures rather than stopping
                 errors += 1
                 if errors <= 3:
@@ -78,7 +81,12 @@ async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[fl
     return time.perf_counter() - began, latencies, errors
 
 
-async def baseline(address: str, count: int, concurrency: int) -> dict:
+async def baseline(
+    address: str,
+    count: int,
+    concurrency: int,
+    account: contextlib.AbstractContextManager | None = None,
+) -> dict:
     from temporalio.client import Client
 
     client = await Client.connect(address)
@@ -90,7 +98,8 @@ async def baseline(address: str, count: int, concurrency: int) -> dict:
             "BenchNoop", id=ids[i], task_queue=queue, execution_timeout=timedelta(minutes=30)
         )
 
-    seconds, latencies, errors = await _timed_pool(count, concurrency, start)
+    with account or contextlib.nullcontext():  # the starts only, not the clean-up after them
+        seconds, latencies, errors = await _timed_pool(count, concurrency, start)
 
     async def terminate(i: int) -> None:
         await client.get_workflow_handle(ids[i]).terminate("benchmark over")
@@ -100,15 +109,28 @@ async def baseline(address: str, count: int, concurrency: int) -> dict:
 
 
 async def generate(
-    api: str, token: str, count: int, concurrency: int, case_prefix: str = ""
+    api: str,
+    token: str,
+    count: int,
+    concurrency: int,
+    case_prefix: str = "",
+    seconds: float | None = None,
+    rate: float | None = None,
 ) -> dict:
+    """Submit ``count`` subpoenas, ``concurrency`` at a time; with ``seconds``, stop
+    starting new ones after that long; with ``rate``, at most that many a second."""
     import httpx
 
     case_prefix = case_prefix or f"BENCH-{uuid.uuid4().hex[:8]}"
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as http:
+        began = time.monotonic()
 
         async def submit(i: int) -> None:
+            if seconds is not None and time.monotonic() - began > seconds:
+                raise Stop
+            if rate:  # request i is due at i / rate seconds from the start
+                await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
             response = await http.post(
                 "/v1/legal-processes",
                 headers={"Authorization": f"Bearer {token}"},
@@ -124,8 +146,13 @@ async def generate(
             if response.status_code != 201:
                 raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
 
-        seconds, latencies, errors = await _timed_pool(count, concurrency, submit)
-    return summary("intake submissions", count, seconds, latencies, errors)
+        elapsed, latencies, errors = await _timed_pool(count, concurrency, submit)
+    count = len(latencies) + errors  # a time-bounded run submits fewer than ``count``
+    return summary("intake submissions", count, elapsed, latencies, errors)
+
+
+class Stop(Exception):
+    """A time-bounded load generator's lane stops here."""
 
 
 def summary(what: str, count: int, seconds: float, latencies: list[float], errors: int) -> dict:
@@ -162,6 +189,8 @@ def main() -> int:
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--token", help=argparse.SUPPRESS)
     parser.add_argument("--case-prefix", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--rate", type=float, help=argparse.SUPPRESS)
     parser.add_argument(
         "--api-workers", type=int, help="API processes (WRIT_API_WORKERS; default: settings)"
     )
@@ -177,7 +206,15 @@ def main() -> int:
 
     if args.generate:
         result = asyncio.run(
-            generate(args.api, args.token, args.requests, args.concurrency, args.case_prefix)
+            generate(
+                args.api,
+                args.token,
+                args.requests,
+                args.concurrency,
+                args.case_prefix,
+                args.seconds,
+                args.rate,
+            )
         )
         print(json.dumps(result))
         return 0
@@ -232,13 +269,18 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
             [*warm, "--requests", "20", "--concurrency", "4"], check=True, capture_output=True
         )
 
-        base = asyncio.run(baseline(stack.temporal_address, args.requests, args.concurrency))
-        generator = subprocess.run(
-            [*warm, "--requests", str(args.requests), "--concurrency", str(args.concurrency)],
-            check=True,
-            capture_output=True,
-            text=True,
+        database = environment.get("WRIT_DATABASE_URL", "").rsplit("/", 1)[-1] or None
+        cpu_base = CpuAccount(stack, database, "bare-start client (this process)", own=True)
+        base = asyncio.run(
+            baseline(stack.temporal_address, args.requests, args.concurrency, cpu_base)
         )
+        with CpuAccount(stack, database, "load generator", own=False) as cpu_intake:
+            generator = subprocess.run(
+                [*warm, "--requests", str(args.requests), "--concurrency", str(args.concurrency)],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
         intake = json.loads(generator.stdout.strip().splitlines()[-1])
         rss = stack.rss_mib()
 
@@ -254,7 +296,67 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
     ratio = rate(intake) / rate(base) if rate(base) else 0.0
     print(f"{'ratio':>22}: {ratio:.1%} of the bare start rate (goal >= 80 %, p99 < 100 ms)")
     print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
+    show_cpu(cpu_base, base, cpu_intake, intake)
     return 0
+
+
+class CpuAccount:
+    """CPU seconds every process of the run used while the block ran: each child of the
+    stack (from /proc), PostgreSQL's backends of the run's database, and the client — this
+    process (``own``) or the subprocesses it waited for meanwhile (the load generator)."""
+
+    def __init__(self, stack: EmbeddedStack, database: str | None, client: str, *, own: bool):
+        self.stack, self.database, self.client, self.own = stack, database, client, own
+        self.used: dict[str, float] = {}
+        self.seconds = 0.0
+
+    def _client_cpu(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF if self.own else resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    def __enter__(self) -> CpuAccount:
+        self._began = time.perf_counter()
+        self._before = self.stack.cpu_seconds(self.database)
+        self._client_before = self._client_cpu()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._began
+        after = self.stack.cpu_seconds(self.database)
+        self.used = {name: after[name] - self._before.get(name, 0.0) for name in after}
+        self.used[self.client] = self._client_cpu() - self._client_before
+
+
+def show_cpu(cpu_base: CpuAccount, base: dict, cpu_intake: CpuAccount, intake: dict) -> None:
+    """CPU milliseconds per completed request, by process, and the ratio those numbers
+    allow on a machine whose cores are all busy: rate = cores / CPU per request, so the
+    ceiling of intake / bare starts is (CPU per start) / (CPU per submission)."""
+    starts = max(1, base["count"] - base["errors"])
+    submissions = max(1, intake["count"] - intake["errors"])
+    names = sorted(
+        set(cpu_base.used) | set(cpu_intake.used), key=lambda n: (n.startswith(("bare", "load")), n)
+    )
+    print(f"\n{'CPU ms per request':>34} {'bare start':>11} {'submission':>11}")
+    for name in names:
+        per_start = cpu_base.used.get(name, 0.0) / starts * 1000
+        per_submission = cpu_intake.used.get(name, 0.0) / submissions * 1000
+        print(f"{name:>34} {per_start:11.2f} {per_submission:11.2f}")
+    total_start = sum(cpu_base.used.values()) / starts * 1000
+    total_submission = sum(cpu_intake.used.values()) / submissions * 1000
+    without_worker = total_submission - cpu_intake.used.get("worker", 0.0) / submissions * 1000
+    print(f"{'all of them':>34} {total_start:11.2f} {total_submission:11.2f}")
+    cores = os.cpu_count() or 1
+    busy_base = sum(cpu_base.used.values()) / cpu_base.seconds if cpu_base.seconds else 0.0
+    busy_intake = sum(cpu_intake.used.values()) / cpu_intake.seconds if cpu_intake.seconds else 0.0
+    print(
+        f"{'cores busy with the run':>34} {busy_base:11.2f} {busy_intake:11.2f}  (of {cores}; "
+        "the rest went to other processes on the machine or to waiting)"
+    )
+    print(
+        f"{'CPU-bound ratio ceiling':>34}: {total_start / total_submission:.1%} "
+        f"(bare start CPU / submission CPU); {total_start / without_worker:.1%} "
+        "without the worker running the started workflows"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ policy's domicile set to North Carolina so the Raleigh subpoenas are auto-approv
    finished: collected from the lake, packaged, delivered, the customer notified, closed;
 4. prints both rates, the ratio (goal >= 50 %), the requests' p50/p99 from receipt to
    closed, the ones that did not close, and the RSS of the API and the worker.
+
+``--soak SECONDS`` runs a memory check instead of steps 2-4: submissions at a steady
+``--rate`` for that long, the RSS of every child sampled every ``--sample-every`` seconds,
+and the growth after a two-minute warm-up (least-squares slope, MiB a minute).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from services.platform.settings import Settings  # noqa: E402
 FINISHED = ("closed", "rejected", "redirected", "withdrawn", "released")
 # The real worker's activity slots (services/workflows/worker.py, from the settings).
 ACTIVITY_SLOTS = Settings().worker_activity_slots
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the marker name of the SDK's core
 
 
 def finished(register: Path, prefix: str) -> list[tuple[str, str, str]]:
@@ -70,7 +75,6 @@ def wait_finished(register: Path, prefix: str, count: int, timeout: float) -> li
 
 
 async def activities_per_request(stack: EmbeddedStack, prefix: str) -> int:
-    from temporalio.api.enums.v1 import EventType
     from temporalio.client import Client
 
     with sqlite3.connect(f"file:{stack.data_dir / 'register.db'}?mode=ro", uri=True) as db:
@@ -79,8 +83,23 @@ async def activities_per_request(stack: EmbeddedStack, prefix: str) -> int:
         ).fetchone()
     client = await Client.connect(stack.temporal_address)
     history = await client.get_workflow_handle(request_id).fetch_history()
-    scheduled = EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-    return sum(1 for event in history.events if event.event_type == scheduled)
+    return sum(1 for event in history.events if activity_name(event) is not None)
+
+
+def activity_name(event) -> str | None:
+    """The activity an event runs: a task-queue activity scheduled, or a local activity's
+    marker (issue 12: ``record_status`` runs locally; the baseline keeps as many steps,
+    each a task-queue activity, so the comparison is with the same work done the plain
+    way)."""
+    from temporalio.api.enums.v1 import EventType
+
+    if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+        return event.activity_task_scheduled_event_attributes.activity_type.name
+    if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+        marker = event.marker_recorded_event_attributes
+        if marker.marker_name == LOCAL_ACTIVITY_MARKER:
+            return "local activity"
+    return None
 
 
 async def baseline(address: str, steps: int, count: int, concurrency: int) -> dict:
@@ -109,6 +128,65 @@ async def baseline(address: str, steps: int, count: int, concurrency: int) -> di
     return summary(f"no-op x{steps} activities", count, seconds, latencies, errors)
 
 
+def soak(stack: EmbeddedStack, generator: list[str], register: Path, args) -> int:
+    """A steady load for ``args.soak`` seconds; the RSS of every child sampled meanwhile."""
+    prefix = f"BENCH-soak-{uuid.uuid4().hex[:6]}"
+    most = int(args.soak * args.rate) + 1
+    load = subprocess.Popen(
+        [
+            *generator,
+            *("--requests", str(most), "--concurrency", "4", "--case-prefix", prefix),
+            *("--seconds", str(args.soak), "--rate", str(args.rate)),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    began = time.monotonic()
+    samples: list[tuple[float, dict[str, float]]] = []
+    print(f"soak: {args.rate}/s for {args.soak:.0f} s; RSS MiB every {args.sample_every:.0f} s")
+    print(f"{'t s':>6} {'done':>5} {'api':>8} {'worker':>8} {'temporal':>9} {'seaweedfs':>10}")
+    while True:
+        rss = stack.rss_mib()
+        t = time.monotonic() - began
+        samples.append((t, rss))
+        done = len(finished(register, prefix))
+        print(
+            f"{t:6.0f} {done:5d} {rss.get('api', 0):8.1f} {rss.get('worker', 0):8.1f} "
+            f"{rss.get('temporal', 0):9.1f} {rss.get('seaweedfs', 0):10.1f}",
+            flush=True,
+        )
+        if load.poll() is not None:
+            break
+        time.sleep(args.sample_every)
+    submitted = json.loads(load.communicate()[0].strip().splitlines()[-1])
+    rows = wait_finished(register, prefix, submitted["count"] - submitted["errors"], args.timeout)
+    closed = sum(1 for r in rows if r[0] == "closed")
+    print(
+        f"submitted {submitted['count']} ({submitted['errors']} errors), closed {closed}; "
+        f"submission p50 {submitted['p50_ms']} ms, p99 {submitted['p99_ms']} ms"
+    )
+    # Growth after warm-up (the first two minutes: caches, pools, the sandbox's modules).
+    steady = [(t, rss) for t, rss in samples if t >= 120] or samples
+    for name in ("api", "worker"):
+        series = [(t, rss.get(name, 0.0)) for t, rss in steady]
+        slope = _slope(series) * 60
+        print(
+            f"{name:>8}: {series[0][1]:.1f} MiB at {series[0][0]:.0f} s -> {series[-1][1]:.1f} "
+            f"at {series[-1][0]:.0f} s, max {max(v for _, v in series):.1f}; "
+            f"least-squares slope {slope:+.2f} MiB/min"
+        )
+    return 0
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    if len(points) < 2:
+        return 0.0
+    mean_t = sum(t for t, _ in points) / len(points)
+    mean_v = sum(v for _, v in points) / len(points)
+    spread = sum((t - mean_t) ** 2 for t, _ in points)
+    return sum((t - mean_t) * (v - mean_v) for t, v in points) / spread if spread else 0.0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100)
@@ -116,6 +194,15 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for closing")
     parser.add_argument("--workers", type=int, help="worker processes (WRIT_WORKER_PROCESSES)")
     parser.add_argument("--api-workers", type=int, help="API processes (WRIT_API_WORKERS)")
+    parser.add_argument(
+        "--soak",
+        type=float,
+        metavar="SECONDS",
+        help="instead: submit at a steady --rate for this long, sampling the RSS of the API "
+        "and the worker every --sample-every seconds, and report whether it grows",
+    )
+    parser.add_argument("--rate", type=float, default=0.3, help="submissions a second (--soak)")
+    parser.add_argument("--sample-every", type=float, default=30.0, help="seconds (--soak)")
     args = parser.parse_args()
     intake = Path(__file__).with_name("intake.py")
     processes = {}
@@ -146,6 +233,8 @@ def main() -> int:
             return 1
         steps = asyncio.run(activities_per_request(stack, probe))
         print(f"one auto-approved request ran {steps} activities")
+        if args.soak:
+            return soak(stack, generator, register, args)
 
         base = asyncio.run(baseline(stack.temporal_address, steps, args.requests, args.concurrency))
 

@@ -131,6 +131,10 @@ EMERGENCY_FOLLOW_UP = "issue-11-emergency-follow-up"
 # Issue 13 (chaos run): /withdraw, /callback and /verification answer once the status they
 # report is in the register (the update completes a workflow task later than it did).
 RECEIPT_AFTER_RECORDING = "issue-13-receipt-after-status-recorded"
+# Issue 12: ``record_status`` (an idempotent register write, seven or more per request)
+# runs as a local activity: in the worker that runs the workflow task, recorded as a marker,
+# without an activity task's round trip through the server and a workflow task after it.
+LOCAL_STATUS_WRITES = "issue-12-record-status-local-activity"
 
 
 class Withdrawn(Exception):
@@ -635,8 +639,7 @@ class LegalProcessWorkflow:
         workflow.upsert_search_attributes([sa.LEGAL_PROCESS_STATUS.value_set(status.value)])
         self._status_writes += 1
         try:
-            await workflow.execute_activity_method(
-                LegalProcessActivities.record_status,
+            await self._record_status(
                 StatusChange(
                     request_id=self._process.request_id,
                     status=status,
@@ -648,8 +651,7 @@ class LegalProcessWorkflow:
                     overdue=overdue,
                     event=event,
                     event_detail=event_detail or {},
-                ),
-                **RECORD,
+                )
             )
         finally:
             self._status_writes -= 1
@@ -657,6 +659,20 @@ class LegalProcessWorkflow:
         self._recorded_status = status
         if outcome is not None:
             self._recorded_outcome = outcome
+
+    async def _record_status(self, change: StatusChange) -> None:
+        """The register write of a status change or event: a local activity (issue 12;
+        patched), an activity on the task queue in workflows started before. A worker that
+        dies during it loses its workflow task, and the next worker runs it again (the write
+        is idempotent)."""
+        if workflow.patched(LOCAL_STATUS_WRITES):
+            await workflow.execute_local_activity_method(
+                LegalProcessActivities.record_status, change, **RECORD
+            )
+        else:
+            await workflow.execute_activity_method(
+                LegalProcessActivities.record_status, change, **RECORD
+            )
 
     def _status_recorded(self) -> bool:
         """No status write is in flight: the register holds the workflow's status."""
@@ -807,8 +823,7 @@ class LegalProcessWorkflow:
             self._answered = True
             self._answers += 1
             # Who answered, and a digest of what: the text may name the customer.
-            await workflow.execute_activity_method(
-                LegalProcessActivities.record_status,
+            await self._record_status(
                 StatusChange(
                     request_id=self._process.request_id,
                     status=self._status,
@@ -820,8 +835,7 @@ class LegalProcessWorkflow:
                         "text_sha256": hashlib.sha256(response.text.encode()).hexdigest(),
                         "text_length": str(len(response.text)),
                     },
-                ),
-                **RECORD,
+                )
             )
         return self._receipt()
 
