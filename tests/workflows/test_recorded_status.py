@@ -95,9 +95,9 @@ async def test_a_status_write_lost_with_its_worker_times_out_in_seconds_not_a_mi
 ):
     """A killed worker's write is retried only once its attempt has timed out, and the
     request waits until then: that was a minute (the QUICK timeout) for a write that takes
-    under 5 s even in the chaos run. Since issue 12 the write is a local activity: a worker killed during it
-    loses its workflow task, which the next worker takes once the workflow task times out
-    (10 s); a write that hangs in a live worker still ends at its own 20 s. (The test
+    under 5 s even in the chaos run. Since issue 12 the write is a local activity: a worker
+    killed during it loses its workflow task, which the next worker takes once the workflow
+    task times out (10 s); a write that hangs in a live worker still ends at its own 20 s. (The test
     server does not skip time past a running activity, so the timeouts are read from the
     history rather than waited out.)"""
     handle = await start(
