@@ -25,7 +25,7 @@ the abuse limits raised so the load is not refused). Loopback only; bounded in c
    production archives, webhook deliveries by ``Writ-Delivery-Id``, officer mails by
    Message-ID), customer notices per request, outbox sends with attempts > 1 (a send
    whose outcome a crash hid, repeated with the same id), the activities Temporal retried
-   (``record_status``'s slowest attempt among them), and ``writ audit verify`` (the chain
+   (and the workflow tasks lost with a killed worker), and ``writ audit verify`` (the chain
    and its signed checkpoints).
 
 Exit status 0 only when every check holds.
@@ -441,21 +441,40 @@ async def settle(stack: EmbeddedStack, request_ids: list[str], deadline: float) 
     }
 
 
+LOCAL_ACTIVITY_MARKER = "core_local_activity"  # the SDK core's marker of a local activity
+
+
 async def activity_attempts(temporal, request_ids: list[str]) -> dict:
-    """From the requests' histories: per activity type, how many calls, how many Temporal
-    ran more than once (a worker killed mid-attempt, or an attempt that failed), and the
-    slowest attempt that completed (the history keeps the last attempt's start)."""
+    """From the requests' histories: per activity type, how many calls and how many
+    Temporal ran more than once (a worker killed mid-attempt, or an attempt that failed),
+    and for task-queue activities the slowest attempt that completed (the history keeps the
+    last attempt's start). Local activities (``record_status`` since issue 12) are their
+    markers, ``name (local)``: a worker killed during one loses its workflow task, which
+    times out and the next worker runs it again, so those kills are counted as workflow
+    tasks timed out."""
     from temporalio.api.enums.v1 import EventType
 
     calls: collections.Counter = collections.Counter()
     retried: collections.Counter = collections.Counter()
     slowest: dict[str, float] = collections.defaultdict(float)
     longest: dict[str, float] = collections.defaultdict(float)  # scheduled -> completed
+    timed_out = 0
     for request_id in request_ids:
         history = await temporal.get_workflow_handle(request_id).fetch_history()
         scheduled, started = {}, {}
         for event in history.events:
-            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+                timed_out += 1
+            elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
+                marker = event.marker_recorded_event_attributes
+                if marker.marker_name != LOCAL_ACTIVITY_MARKER:
+                    continue
+                data = json.loads(marker.details["data"].payloads[0].data)
+                name = f"{data['activity_type']} (local)"
+                calls[name] += 1
+                if data.get("attempt", 1) > 1:
+                    retried[name] += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 name = event.activity_task_scheduled_event_attributes.activity_type.name
                 scheduled[event.event_id] = (name, event.event_time.ToDatetime())
                 calls[name] += 1
@@ -472,15 +491,19 @@ async def activity_attempts(temporal, request_ids: list[str]) -> dict:
                 attempt = (done - started[attributes.started_event_id]).total_seconds()
                 slowest[name] = max(slowest[name], attempt)
                 longest[name] = max(longest[name], (done - at).total_seconds())
-    return {
-        name: {
-            "calls": calls[name],
-            "retried": retried[name],
-            "slowest attempt s": round(slowest[name], 2),
-            "longest scheduled-to-done s": round(longest[name], 1),
-        }
+    by_type = {
+        name: {"calls": calls[name], "retried": retried[name]}
+        | (
+            {
+                "slowest attempt s": round(slowest[name], 2),
+                "longest scheduled-to-done s": round(longest[name], 1),
+            }
+            if name in slowest
+            else {}
+        )
         for name in sorted(calls)
     }
+    return {"by type": by_type, "workflow tasks timed out": timed_out}
 
 
 async def views_of(client: Client, cases: list[Case]) -> dict[str, str]:
@@ -692,6 +715,16 @@ def verdict(result: dict) -> list[str]:
     return failed
 
 
+def figures_of(activities: dict) -> dict:
+    """What the histories say of retried work, for the printout."""
+    by_type = activities.get("by type", {})
+    return {
+        "activities retried": {n: f["retried"] for n, f in by_type.items() if f["retried"]},
+        "workflow tasks timed out": activities.get("workflow tasks timed out"),
+        "record_status": by_type.get("record_status (local)") or by_type.get("record_status"),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -747,12 +780,7 @@ def main(argv: list[str] | None = None) -> int:
         "workflows settled": run["settled"].get("settled"),
         "settling": {k: v for k, v in run["settled"].items() if k != "activities"},
         **result,
-        "activities retried": {
-            name: figures["retried"]
-            for name, figures in run["settled"].get("activities", {}).items()
-            if figures["retried"]
-        },
-        "record_status": run["settled"].get("activities", {}).get("record_status"),
+        **figures_of(run["settled"].get("activities", {})),
     }
     failed = verdict(result)
     if not result["workflows settled"]:
