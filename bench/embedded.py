@@ -28,8 +28,13 @@ AGENCY = {
 }
 
 
+class PortTaken(RuntimeError):
+    """``writ up`` stopped because a port it was given was in use by then."""
+
+
 class EmbeddedStack:
     def __init__(self, keep: Path | None = None, environment: dict[str, str] | None = None) -> None:
+        self._keep, self._extra = keep, environment
         # The load is the point, not the abuse limits (60 submissions a minute by default).
         self.environment = {
             "WRIT_RATE_LIMIT_SUBMISSIONS": "",
@@ -49,6 +54,17 @@ class EmbeddedStack:
         )
 
     def __enter__(self) -> EmbeddedStack:
+        for attempt in range(3):
+            try:
+                return self._start()
+            except PortTaken:
+                # A free port picked at the start was taken (by another process's outgoing
+                # connection, on this shared machine) before the server bound it: new ports.
+                print(f"stack: a port was taken while starting; again ({attempt + 1})")
+                self.__init__(self._keep, self._extra)
+        return self._start()
+
+    def _start(self) -> EmbeddedStack:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:
             self.proc = subprocess.Popen(
@@ -61,7 +77,10 @@ class EmbeddedStack:
         began = time.monotonic()
         while time.monotonic() - began < 300:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"writ up exited:\n{self.output.read_text()}")
+                output = self.output.read_text(errors="replace")
+                if "address already in use" in output:
+                    raise PortTaken(output)
+                raise RuntimeError(f"writ up exited:\n{output}")
             try:
                 ready = httpx.get(f"{self.api}/readyz", timeout=2).status_code == 200
             except httpx.TransportError:

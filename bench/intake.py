@@ -11,7 +11,14 @@ One run, one embedded stack (``writ up`` on free ports, a temporary data directo
    (JWT, multipart with a small signed PDF, distinct case numbers), the same number at a
    time: validation, the PDF to S3, the register write and the workflow start;
 3. prints both rates, the ratio, p50/p99 latency, errors, and the RSS of the API and the
-   worker after the load.
+   worker after the load;
+4. accounts the CPU seconds every process used during each of the two runs, per request
+   (each child of the stack from /proc, PostgreSQL's backends of the run's database, the
+   bare-start client or the load generator), and the ratio those allow when the cores are
+   the limit: (CPU per bare start) / (CPU per submission).
+
+The worker runs the workflows the submissions start meanwhile, on the same cores;
+``--pause-worker`` stops it for the intake run (the intake alone, as on a machine of its own).
 
 Loopback only, bounded in count and time.
 """
@@ -24,6 +31,7 @@ import contextlib
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -198,6 +206,12 @@ def main() -> int:
         "--workers", type=int, help="worker processes (WRIT_WORKER_PROCESSES; default: settings)"
     )
     parser.add_argument(
+        "--pause-worker",
+        action="store_true",
+        help="stop the worker while the intake is measured (the intake alone, as if the "
+        "workers ran elsewhere); by default it runs the started workflows meanwhile",
+    )
+    parser.add_argument(
         "--postgres",
         action="store_true",
         help="the register on a throwaway PostgreSQL database of WRIT_TEST_POSTGRES_URL",
@@ -270,11 +284,13 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
         )
 
         database = environment.get("WRIT_DATABASE_URL", "").rsplit("/", 1)[-1] or None
+        wait_until_idle(stack)
         cpu_base = CpuAccount(stack, database, "bare-start client (this process)", own=True)
         base = asyncio.run(
             baseline(stack.temporal_address, args.requests, args.concurrency, cpu_base)
         )
-        with CpuAccount(stack, database, "load generator", own=False) as cpu_intake:
+        paused = paused_worker(stack) if args.pause_worker else contextlib.nullcontext()
+        with paused, CpuAccount(stack, database, "load generator", own=False) as cpu_intake:
             generator = subprocess.run(
                 [*warm, "--requests", str(args.requests), "--concurrency", str(args.concurrency)],
                 check=True,
@@ -285,6 +301,8 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
         rss = stack.rss_mib()
 
     register = "PostgreSQL" if "WRIT_DATABASE_URL" in environment else "SQLite"
+    if args.pause_worker:
+        register += "; worker paused during the intake"
     shown = {k: v for k, v in environment.items() if k != "WRIT_DATABASE_URL"}
     processes = ", ".join(f"{k}={v}" for k, v in sorted(shown.items())) or "defaults"
     print(
@@ -298,6 +316,30 @@ def measure(args: argparse.Namespace, environment: dict[str, str]) -> int:
     print(f"{'RSS after load':>22}: " + ", ".join(f"{k} {v} MiB" for k, v in sorted(rss.items())))
     show_cpu(cpu_base, base, cpu_intake, intake)
     return 0
+
+
+def wait_until_idle(stack: EmbeddedStack, timeout: float = 300) -> None:
+    """Until the worker has finished the workflows started so far (the warm-up's): under
+    2 % of a core over two seconds, so their work is not counted in the next run."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        used = stack.cpu_seconds()["worker"]
+        time.sleep(2)
+        if stack.cpu_seconds()["worker"] - used < 0.04:
+            return
+
+
+@contextlib.contextmanager
+def paused_worker(stack: EmbeddedStack):
+    """The worker stopped (SIGSTOP) once it is idle, and continued afterwards: the intake
+    alone, as on a machine of its own; the workflows it starts wait in their task queue."""
+    pid = stack.child_pids()["worker"]
+    wait_until_idle(stack)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 class CpuAccount:
