@@ -22,8 +22,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Worker processes for the suite: most tests wait on servers, so three share two cores
+# well (README.md, Tests). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .writ

@@ -34,7 +34,9 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedS3]:
         server.wait_ready(timeout=90)
         yield server
     finally:
-        server.stop()
+        # Asked to stop, SeaweedFS takes some 15 s to exit; the session's data is thrown
+        # away, so its process group is killed after 3 s.
+        server.stop(timeout=3)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +126,7 @@ async def temporal_env(base_settings: Settings, temporal_test_server_path: str):
 # -- the case register ---------------------------------------------------------------------
 
 
-def _register_backends() -> list:
+def register_backends() -> list:
     backends = [pytest.param("sqlite", id="sqlite")]
     backends.append(
         pytest.param(
@@ -139,42 +141,78 @@ def _register_backends() -> list:
     return backends
 
 
-@pytest.fixture(scope="session", params=_register_backends())
-async def register_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A freshly migrated register: a SQLite file, or a throwaway PostgreSQL database."""
-    import asyncio
+class MigratedRegisters:
+    """Each backend's register, created and migrated the first time a test asks for it and
+    kept until the session ends. Tests of one module switch between the backends (and under
+    ``pytest -n`` every module does), which without this would drop the register and
+    migrate a new one at each switch."""
 
-    from services.register.migrations import upgrade_url
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.urls: dict[str, str] = {}
+        self.opened: dict[str, object] = {}
+        self.databases: list[str] = []
 
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('register') / 'register.db'}"
-        await asyncio.to_thread(upgrade_url, url)
-        yield url
-        return
+    async def url(self, backend: str) -> str:
+        import asyncio
 
-    import asyncpg
+        from services.register.migrations import upgrade_url
 
-    admin_url = os.environ["WRIT_TEST_POSTGRES_URL"]
-    name = f"writ_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    base = admin_url.rsplit("/", 1)[0].split("://", 1)[1]
-    url = f"postgresql+asyncpg://{base}/{name}"
-    await asyncio.to_thread(upgrade_url, url)
-    yield url
-    admin = await asyncpg.connect(admin_url)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+        if backend not in self.urls:
+            if backend == "sqlite":
+                path = self.tmp_path_factory.mktemp("register") / "register.db"
+                url = f"sqlite+aiosqlite:///{path}"
+            else:
+                import asyncpg
+
+                admin_url = os.environ["WRIT_TEST_POSTGRES_URL"]
+                name = f"writ_test_{uuid.uuid4().hex[:12]}"
+                admin = await asyncpg.connect(admin_url)
+                await admin.execute(f'CREATE DATABASE "{name}"')
+                await admin.close()
+                self.databases.append(name)
+                base = admin_url.rsplit("/", 1)[0].split("://", 1)[1]
+                url = f"postgresql+asyncpg://{base}/{name}"
+            await asyncio.to_thread(upgrade_url, url)
+            self.urls[backend] = url
+        return self.urls[backend]
+
+    def register(self, url: str):
+        from services.register.case_register import Register
+
+        if url not in self.opened:
+            self.opened[url] = Register.connect(url)
+        return self.opened[url]
+
+    async def close(self) -> None:
+        for register in self.opened.values():
+            await register.close()
+        if self.databases:
+            import asyncpg
+
+            admin = await asyncpg.connect(os.environ["WRIT_TEST_POSTGRES_URL"])
+            for name in self.databases:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
 
 
 @pytest.fixture(scope="session")
-async def register(register_url: str):
-    from services.register.case_register import Register
+async def _registers(tmp_path_factory: pytest.TempPathFactory):
+    registers = MigratedRegisters(tmp_path_factory)
+    yield registers
+    await registers.close()
 
-    reg = Register.connect(register_url)
-    yield reg
-    await reg.close()
+
+@pytest.fixture(scope="session", params=register_backends())
+async def register_url(request: pytest.FixtureRequest, _registers: MigratedRegisters) -> str:
+    """A migrated register shared by the session: a SQLite file, or a throwaway PostgreSQL
+    database (one per pytest process, so ``pytest -n`` workers never share one)."""
+    return await _registers.url(request.param)
+
+
+@pytest.fixture(scope="session")
+def register(register_url: str, _registers: MigratedRegisters):
+    return _registers.register(register_url)
 
 
 # -- mail ------------------------------------------------------------------------------------
@@ -267,3 +305,55 @@ async def agency(api, mint) -> dict:
         **response.json(),
         "headers": mint("agency", sub="j.doe@raleighpd.gov", agency=agency_id),
     }
+
+
+# -- under ``pytest -n`` (make test) ---------------------------------------------------------
+
+# The modules sharing the session's one ``writ up`` (tests/stack/conftest.py) run on one
+# worker, so the stack is started once.
+SHARED_STACK_MODULES = frozenset(
+    {
+        "tests/stack/test_exposure.py",
+        "tests/stack/test_readme_walkthrough.py",
+        "tests/stack/test_writ_up_smoke.py",
+    }
+)
+
+# The longest units first, so none is left running alone at the end (the scheduler hands
+# modules out in the order collected). From ``--durations`` on the 2-core CI machine.
+LONGEST_FIRST = (
+    "tests/stack/test_chaos.py",
+    *sorted(SHARED_STACK_MODULES),
+    "tests/api/test_fuzz.py",
+    "tests/e2e/test_billing_exactly_once.py",
+    "tests/e2e/test_worker_crash.py",
+    "tests/stack/test_writ_up_scaling.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadscope``: a module per unit of work, as xdist does, but the modules on
+    the shared stack form one unit."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByModule(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "the shared writ up" if module in SHARED_STACK_MODULES else module
+
+    # Keep the order collected (below) rather than xdist's largest-module-first.
+    config.option.loadscopereorder = False
+    return ByModule(config, log)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On an xdist worker, after pytest has grouped the tests by their fixtures: the
+    longest modules first (a stable sort, so each module keeps its own order)."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))

@@ -5,13 +5,21 @@ Schemathesis' own ASGI transport runs the app in another thread's event loop, wh
 register's connections and the Temporal client must not cross; so Hypothesis runs in a
 worker thread and each generated case is sent by httpx into the app in the test's loop.
 Generation is derandomised (a fixed seed), so CI sees the same requests every time.
+
+Drawing the cases, not serving them, is most of a run's time (Hypothesis and schemathesis
+building each request from the schema). With the fixed seed every run drew the same cases
+anyway, so each set is drawn once per session and every role sends all of it to each
+register; a failing case is searched for again under Hypothesis, which shrinks it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -90,6 +98,45 @@ def _check_problem_document(case: Any, response: httpx.Response) -> None:
         assert problem.get("field"), where
 
 
+# Stands for the run's own request while the cases are drawn; each run sends its own id.
+OWN_REQUEST = "lp_fuzz0own0request0placeholder"
+
+# (schema digest, operation, mode, with own request) -> the cases drawn for it.
+_DRAWN: dict[tuple[str, str, GenerationMode, bool], list[Any]] = {}
+
+
+def _search(operation: Any, mode: GenerationMode, parameters: dict, on_case: Callable) -> None:
+    """Hypothesis over one operation's cases. The same function draws and re-searches, so
+    both see the same seed and so the same cases."""
+
+    @FUZZ_SETTINGS
+    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=parameters or None))
+    def each(case: Any) -> None:
+        on_case(case)
+
+    try:
+        each()
+    except Unsatisfiable:
+        # Nothing to negate: a public operation without parameters or body (GET /healthz).
+        assert mode is GenerationMode.NEGATIVE, operation.label
+
+
+def _drawn(digest: str, operation: Any, mode: GenerationMode, own_request: bool) -> list[Any]:
+    key = (digest, operation.label, mode, own_request)
+    if key not in _DRAWN:
+        cases: list[Any] = []
+        parameters = {"request_id": OWN_REQUEST} if own_request else {}
+        _search(operation, mode, _for(operation, parameters), cases.append)
+        _DRAWN[key] = cases
+    return _DRAWN[key]
+
+
+def _for(operation: Any, path_parameters: dict[str, str]) -> dict[str, str]:
+    return {
+        name: value for name, value in path_parameters.items() if "{" + name + "}" in operation.path
+    }
+
+
 def fuzz(
     world: LiveWorld, loop: asyncio.AbstractEventLoop, role: str, path_parameters: dict[str, str]
 ) -> Counter:
@@ -99,33 +146,30 @@ def fuzz(
         .result(timeout=60)
         .json()
     )
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
     schema = schemathesis.openapi.from_dict(raw, config=FUZZ_CONFIG)
     headers = world.headers(role)
     sent: Counter = Counter()
+
+    def exercise(case: Any) -> None:
+        response = _send(world, loop, case, headers)
+        sent[response.status_code] += 1
+        case.validate_response(response, excluded_checks=EXCLUDED_CHECKS)
+        _check_problem_document(case, response)
+
     for result in schema.get_all_operations():
         operation = result.ok()
-        parameters = {
-            name: value
-            for name, value in path_parameters.items()
-            if "{" + name + "}" in operation.path
-        }
+        parameters = _for(operation, path_parameters)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @FUZZ_SETTINGS
-            @given(
-                case=operation.as_strategy(generation_mode=mode, path_parameters=parameters or None)
-            )
-            def exercise(case: Any) -> None:
-                response = _send(world, loop, case, headers)
-                sent[response.status_code] += 1
-                case.validate_response(response, excluded_checks=EXCLUDED_CHECKS)
-                _check_problem_document(case, response)
-
-            try:
-                exercise()
-            except Unsatisfiable:
-                # Nothing to negate: a public operation without parameters or body (GET /healthz).
-                assert mode is GenerationMode.NEGATIVE, operation.label
+            for drawn in _drawn(digest, operation, mode, "request_id" in parameters):
+                case = drawn.derive()
+                case.path_parameters.update(parameters)
+                try:
+                    exercise(case)
+                except Exception:
+                    # Found again under Hypothesis, which shrinks it to a minimal example.
+                    _search(operation, mode, parameters, exercise)
+                    raise
     return sent
 
 

@@ -29,6 +29,7 @@ from services.stack.servers import free_port
 from services.stack.stack import settings_environment
 from services.workflows.billing.workflows import BillingWorkflow, billing_workflow_id
 from services.workflows.worker import build_worker
+from tests.e2e.own_register import own_register, own_register_url, own_settings  # noqa: F401
 from tests.support import submission, submit, wait_for_status
 
 pytestmark = pytest.mark.slow

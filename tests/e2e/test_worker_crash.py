@@ -21,6 +21,7 @@ from services.delivery.webhook import verify_webhook
 from services.stack.mailsink import read_mailbox
 from services.stack.stack import settings_environment
 from services.workflows.worker import build_worker
+from tests.e2e.own_register import own_register, own_register_url, own_settings  # noqa: F401
 from tests.support import submission, submit, wait_for_status
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.stack.launch import clean_environment
-from tests.stack.writ_up_process import RunningStack, kill_leftovers, stop_process
+from tests.stack.writ_up_process import SharedStack
 
 ROOT = Path(__file__).parents[2]
 SECTION = "### Walk-through: an agency's two requests"
@@ -37,37 +37,31 @@ def test_the_walkthrough_needs_no_hand_copied_ids():
 
 @pytest.mark.slow
 def test_the_readme_walkthrough_runs_against_writ_up(
-    tmp_path: Path, stack_ports: dict[str, int]
+    tmp_path: Path, shared_stack: SharedStack
 ) -> None:
+    """On the session's shared stack (no other test uses the README's agency)."""
     script = walkthrough()
     assert "http://127.0.0.1:8000" in script and "/tmp/" in script
-    stack = RunningStack(tmp_path / "writ-data", stack_ports, tmp_path / "writ-up.out")
+    stack = shared_stack.running()
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    try:
-        stack.wait_ready()
-        runnable = script.replace("http://127.0.0.1:8000", stack.api).replace(
-            "/tmp/", f"{scratch}/"
-        )
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", runnable],
-            cwd=ROOT,
-            env=clean_environment(),
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-        print(result.stdout)
-        assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{stack.output[-3000:]}"
-        out = result.stdout  # curl's answers end without a newline: search, do not split
-        closed = re.findall(r"lp_\w+ closed outcome=\w+", out)
-        assert len(closed) == 2, out
-        assert closed[0].endswith("outcome=produced"), out  # the subpoena: nobody decided it
-        assert re.search(r"lp_\w+ in_review\n", out), out  # the order waited for a reviewer
-        assert len(re.findall(r": intact — \d+ files match the manifest", out)) == 2, out
-        for name in ("subpoena-production.zip", "order-production.zip"):
-            assert (scratch / name).stat().st_size > 0
-        assert stack.interrupt(timeout=60) == 0, stack.output
-    finally:
-        stop_process(stack.proc)
-        kill_leftovers(tmp_path / "writ-data")
+    runnable = script.replace("http://127.0.0.1:8000", stack.api).replace("/tmp/", f"{scratch}/")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", runnable],
+        cwd=ROOT,
+        env=clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    print(result.stdout)
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr}\n{stack.output[-3000:]}"
+    out = result.stdout  # curl's answers end without a newline: search, do not split
+    assert '"id":"raleigh-pd"' in out.replace(" ", ""), "the README's agency was registered here"
+    closed = re.findall(r"lp_\w+ closed outcome=\w+", out)
+    assert len(closed) == 2, out
+    assert closed[0].endswith("outcome=produced"), out  # the subpoena: nobody decided it
+    assert re.search(r"lp_\w+ in_review\n", out), out  # the order waited for a reviewer
+    assert len(re.findall(r": intact — \d+ files match the manifest", out)) == 2, out
+    for name in ("subpoena-production.zip", "order-production.zip"):
+        assert (scratch / name).stat().st_size > 0

@@ -7,23 +7,15 @@ import json
 import os
 import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from services.intake.auth.tokens import mint_local_token
 from services.platform.settings import Settings
-from tests.stack.writ_up_process import (
-    RunningStack,
-    alive,
-    kill_leftovers,
-    minimal_pdf,
-    processes_mentioning,
-    stop_process,
-)
+from tests.stack.writ_up_process import SharedStack, alive, minimal_pdf
 
-AGENCY_ID = "raleigh-pd"
+AGENCY_ID = "smoke-pd"
 
 
 SUBMISSION = {
@@ -40,115 +32,105 @@ SUBMISSION = {
 
 
 @pytest.mark.slow
-def test_writ_up_smoke(tmp_path: Path, stack_ports: dict[str, int]) -> None:
-    data_dir = tmp_path / "writ-data"
-    stack = RunningStack(data_dir, stack_ports, tmp_path / "writ-up.out")
-    try:
-        ready_after = stack.wait_ready()
-        print(f"first start: ready after {ready_after:.1f} s")
-        banner = stack.output
-        assert f"{stack.api}/schema" in banner
-        assert f"http://127.0.0.1:{stack_ports['--temporal-ui-port']}" in banner
-        assert f"http://127.0.0.1:{stack_ports['--s3-port']}" in banner
-        assert "token --sub" in banner
-        # Retention: the schedule is set up once the worker polls (Temporal UI: Schedules).
-        assert "retention: schedule writ-retention created" in banner
-        key_file = data_dir / "payload.key"
-        assert key_file.stat().st_mode & 0o777 == 0o600
-        payload_key = key_file.read_text()
+def test_writ_up_smoke(shared_stack: SharedStack) -> None:
+    """On the session's shared stack: its first start's banner, one submission, Ctrl-C
+    (``SharedStack.stop`` checks nothing outlives it), and the request still there after
+    ``writ up`` on the same data directory."""
+    stack = shared_stack.running()
+    data_dir, ports = shared_stack.data_dir, shared_stack.ports
+    banner = shared_stack.first_output
+    assert f"{stack.api}/schema" in banner
+    assert f"http://127.0.0.1:{ports['--temporal-ui-port']}" in banner
+    assert f"http://127.0.0.1:{ports['--s3-port']}" in banner
+    assert "token --sub" in banner
+    # Retention: the schedule is set up once the worker polls (Temporal UI: Schedules).
+    assert "retention: schedule writ-retention created" in banner
+    key_file = data_dir / "payload.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    payload_key = key_file.read_text()
 
-        # The stack signs and checks tokens with the default local settings.
-        settings = Settings(data_dir=str(data_dir), api_port=stack_ports["--api-port"])
-        admin = mint_local_token(settings, subject="smoke-admin", roles=["admin"])
-        agency = mint_local_token(
-            settings, subject="j.doe@raleighpd.gov", roles=["agency"], agency_id=AGENCY_ID
-        )
+    # The stack signs and checks tokens with the default local settings.
+    settings = Settings(data_dir=str(data_dir), api_port=ports["--api-port"])
+    admin = mint_local_token(settings, subject="smoke-admin", roles=["admin"])
+    agency = mint_local_token(
+        settings, subject="j.doe@raleighpd.gov", roles=["agency"], agency_id=AGENCY_ID
+    )
 
-        created = httpx.post(
-            f"{stack.api}/v1/agencies",
-            headers={"Authorization": f"Bearer {admin}"},
-            json={
-                "id": AGENCY_ID,
-                "name": "Raleigh Police Department",
-                "jurisdiction": "US-NC",
-                "email_domains": ["raleighpd.gov"],
-                "callback_number": "+19195550100",
-            },
-            timeout=30,
-        )
-        assert created.status_code == 201, created.text
+    created = httpx.post(
+        f"{stack.api}/v1/agencies",
+        headers={"Authorization": f"Bearer {admin}"},
+        json={
+            "id": AGENCY_ID,
+            "name": "Raleigh Police Department",
+            "jurisdiction": "US-NC",
+            "email_domains": ["raleighpd.gov"],
+            "callback_number": "+19195550100",
+        },
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
 
-        submitted = httpx.post(
-            f"{stack.api}/v1/legal-processes",
-            headers={"Authorization": f"Bearer {agency}"},
-            files={
-                "metadata": (None, json.dumps(SUBMISSION).encode(), "application/json"),
-                "document": ("subpoena.pdf", minimal_pdf(), "application/pdf"),
-            },
-            timeout=60,
-        )
-        assert submitted.status_code == 201, submitted.text
-        request_id = submitted.json()["id"]
+    submitted = httpx.post(
+        f"{stack.api}/v1/legal-processes",
+        headers={"Authorization": f"Bearer {agency}"},
+        files={
+            "metadata": (None, json.dumps(SUBMISSION).encode(), "application/json"),
+            "document": ("subpoena.pdf", minimal_pdf(), "application/pdf"),
+        },
+        timeout=60,
+    )
+    assert submitted.status_code == 201, submitted.text
+    request_id = submitted.json()["id"]
 
-        children = stack.child_pids()
-        assert set(children) == {"temporal", "seaweedfs", "mailsink", "worker", "api"}
-        began = time.monotonic()
-        assert stack.interrupt(timeout=60) == 0, stack.output
-        print(f"stopped in {time.monotonic() - began:.1f} s")
-        survivors = {name: pid for name, pid in children.items() if alive(pid)}
-        assert not survivors, f"children outlived writ up: {survivors}"
-        assert not processes_mentioning(str(data_dir)), "a process still uses the data directory"
-        assert not (data_dir / "stack.json").exists()
+    assert set(stack.child_pids()) == {"temporal", "seaweedfs", "mailsink", "worker", "api"}
+    shared_stack.stop()
 
-        stack = RunningStack(data_dir, stack_ports, tmp_path / "writ-up-2.out")
-        print(f"restart: ready after {stack.wait_ready():.1f} s")
-        assert "retention: schedule writ-retention updated" in stack.output, "never duplicated"
-        assert key_file.read_text() == payload_key, "Temporal's history needs the same key"
-        fetched = httpx.get(
-            f"{stack.api}/v1/legal-processes/{request_id}",
-            headers={"Authorization": f"Bearer {agency}"},
-            timeout=30,
-        )
-        assert fetched.status_code == 200, fetched.text
-        assert fetched.json()["id"] == request_id
-        assert stack.interrupt(timeout=60) == 0, stack.output
-    finally:
-        stop_process(stack.proc)
-        kill_leftovers(data_dir)  # only after a failure: the assertions above cover success
+    restarted = shared_stack.start()
+    assert "retention: schedule writ-retention updated" in restarted.output, "never duplicated"
+    assert key_file.read_text() == payload_key, "Temporal's history needs the same key"
+    fetched = httpx.get(
+        f"{restarted.api}/v1/legal-processes/{request_id}",
+        headers={"Authorization": f"Bearer {agency}"},
+        timeout=30,
+    )
+    assert fetched.status_code == 200, fetched.text
+    assert fetched.json()["id"] == request_id
 
 
 @pytest.mark.slow
-def test_a_crashed_api_or_worker_is_restarted(tmp_path: Path, stack_ports: dict[str, int]) -> None:
-    """SIGKILL the worker, then the API: writ up says so, starts each again with backoff,
-    and the stack keeps serving; nothing else is restarted or stopped."""
-    data_dir = tmp_path / "writ-data"
-    stack = RunningStack(data_dir, stack_ports, tmp_path / "writ-up.out")
-    try:
-        stack.wait_ready()
-        for name in ("worker", "api"):
-            before = stack.child_pids()
-            os.kill(before[name], signal.SIGKILL)
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                now = stack.child_pids() if (data_dir / "stack.json").exists() else before
-                if now[name] != before[name] and alive(now[name]):
-                    break
-                assert stack.proc.poll() is None, f"writ up stopped:\n{stack.output}"
-                time.sleep(0.5)
-            else:
-                pytest.fail(f"{name} was not restarted:\n{stack.output}")
-            assert f"{name} exited unexpectedly with code -9" in stack.output
-            assert f"restarting {name} in 1 s (restart 1 of at most 5" in stack.output
-            others = {k: v for k, v in now.items() if k != name}
-            assert others == {k: v for k, v in before.items() if k != name}
-        deadline = time.monotonic() + 60
-        while httpx.get(f"{stack.api}/readyz", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "the restarted API never turned ready"
+def test_a_crashed_api_or_worker_is_restarted(shared_stack: SharedStack) -> None:
+    """SIGKILL the worker, then the API, of the shared stack: writ up says so, starts each
+    again with backoff, and the stack keeps serving; nothing else is restarted or stopped;
+    and Ctrl-C still stops every child, the restarted ones too."""
+    stack = shared_stack.running()
+    data_dir = shared_stack.data_dir
+    for name in ("worker", "api"):
+        before = stack.child_pids()
+        # This supervisor's restarts of the child so far (none, unless another test of
+        # the session killed it too): the backoff doubles with each one.
+        earlier = stack.output.count(f"restarting {name} in ")
+        os.kill(before[name], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            now = stack.child_pids() if (data_dir / "stack.json").exists() else before
+            if now[name] != before[name] and alive(now[name]):
+                break
+            assert stack.proc.poll() is None, f"writ up stopped:\n{stack.output}"
             time.sleep(0.5)
-        assert stack.interrupt(timeout=60) == 0, stack.output
-    finally:
-        stop_process(stack.proc)
-        kill_leftovers(data_dir)
+        else:
+            pytest.fail(f"{name} was not restarted:\n{stack.output}")
+        assert f"{name} exited unexpectedly with code -9" in stack.output
+        assert (
+            f"restarting {name} in {2**earlier} s (restart {earlier + 1} of at most 5"
+            in stack.output
+        )
+        others = {k: v for k, v in now.items() if k != name}
+        assert others == {k: v for k, v in before.items() if k != name}
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{stack.api}/readyz", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, "the restarted API never turned ready"
+        time.sleep(0.5)
+    shared_stack.stop()
 
 
 def test_restart_budget_backs_off_and_runs_out() -> None:

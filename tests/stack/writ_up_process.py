@@ -128,3 +128,68 @@ def alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+class SharedStack:
+    """One ``writ up`` for the session's stack tests that only use a stack (the README
+    walk-through, the exposure check, the smoke test's submit-stop-restart, the crash
+    restart): started at the first test that asks, on its own free ports and data
+    directory, and stopped at the end. Each test registers an agency of its own and its
+    own case numbers. A test may stop it (``stop`` checks that nothing outlives it) or
+    restart it; the next test to ask gets it running again on the same data directory.
+    Tests that need other options (``--workers 2``) or a run of their own (the chaos
+    run) start their own stack."""
+
+    def __init__(self, root: Path, ports: dict[str, int]) -> None:
+        self.root = root
+        self.ports = ports
+        self.data_dir = root / "writ-data"
+        self.api = f"http://127.0.0.1:{ports['--api-port']}"
+        self.outputs: list[Path] = []  # writ up's terminal output, one file per start
+        self.current: RunningStack | None = None
+
+    @property
+    def first_output(self) -> str:
+        return self.outputs[0].read_text(errors="replace")
+
+    @property
+    def output(self) -> str:
+        """Everything every start of it has printed."""
+        return "".join(path.read_text(errors="replace") for path in self.outputs)
+
+    def running(self) -> RunningStack:
+        if self.current is None or self.current.proc.poll() is not None:
+            self.start()
+        assert self.current is not None
+        return self.current
+
+    def start(self) -> RunningStack:
+        assert self.current is None or self.current.proc.poll() is not None, "already running"
+        output = self.root / f"writ-up-{len(self.outputs) + 1}.out"
+        self.outputs.append(output)
+        self.current = RunningStack(self.data_dir, self.ports, output)
+        ready_after = self.current.wait_ready()
+        print(f"shared writ up (start {len(self.outputs)}): ready after {ready_after:.1f} s")
+        return self.current
+
+    def stop(self) -> None:
+        """Ctrl-C, as an operator stops it: it exits 0, and no child or other process is
+        left using the data directory."""
+        stack = self.running()
+        children = stack.child_pids()
+        began = time.monotonic()
+        code = stack.interrupt(timeout=60)
+        self.current = None
+        assert code == 0, stack.output
+        print(f"shared writ up: stopped in {time.monotonic() - began:.1f} s")
+        survivors = {name: pid for name, pid in children.items() if alive(pid)}
+        assert not survivors, f"children outlived writ up: {survivors}"
+        assert not processes_mentioning(str(self.data_dir)), "a process still uses the data dir"
+        assert not (self.data_dir / "stack.json").exists()
+
+    def close(self) -> None:
+        """However the session ends: stopped, and nothing left behind."""
+        if self.current is not None:
+            stop_process(self.current.proc)
+            self.current = None
+        kill_leftovers(self.data_dir)
