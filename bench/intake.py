@@ -63,8 +63,11 @@ def subpoena(case_number: str) -> dict:
     }
 
 
-async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[float], int]:
-    """Run ``one(i)`` ``count`` times, ``concurrency`` at a time: (seconds, latencies, errors)."""
+async def _timed_pool(
+    count: int, concurrency: int, one, pace=None
+) -> tuple[float, list[float], int]:
+    """Run ``one(i)`` ``count`` times, ``concurrency`` at a time: (seconds, latencies, errors).
+    ``pace(i)``, when given, is awaited before each ``one(i)`` and not counted in its latency."""
     latencies: list[float] = []
     errors = 0
     queue = iter(range(count))
@@ -72,6 +75,8 @@ async def _timed_pool(count: int, concurrency: int, one) -> tuple[float, list[fl
     async def lane() -> None:
         nonlocal errors
         for i in queue:
+            if pace is not None:
+                await pace(i)
             began = time.perf_counter()
             try:
                 await one(i)
@@ -134,11 +139,13 @@ async def generate(
     async with httpx.AsyncClient(base_url=api, timeout=60, limits=limits) as http:
         began = time.monotonic()
 
+        async def pace(i: int) -> None:
+            if rate:  # request i is due at i / rate seconds from the start
+                await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
+
         async def submit(i: int) -> None:
             if seconds is not None and time.monotonic() - began > seconds:
                 raise Stop
-            if rate:  # request i is due at i / rate seconds from the start
-                await asyncio.sleep(max(0.0, began + i / rate - time.monotonic()))
             response = await http.post(
                 "/v1/legal-processes",
                 headers={"Authorization": f"Bearer {token}"},
@@ -154,7 +161,7 @@ async def generate(
             if response.status_code != 201:
                 raise RuntimeError(f"{response.status_code}: {response.text[:200]}")
 
-        elapsed, latencies, errors = await _timed_pool(count, concurrency, submit)
+        elapsed, latencies, errors = await _timed_pool(count, concurrency, submit, pace)
     count = len(latencies) + errors  # a time-bounded run submits fewer than ``count``
     return summary("intake submissions", count, elapsed, latencies, errors)
 
