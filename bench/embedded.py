@@ -78,7 +78,15 @@ class EmbeddedStack:
         while time.monotonic() - began < 300:
             if self.proc.poll() is not None:
                 output = self.output.read_text(errors="replace")
-                if "address already in use" in output:
+                # writ up shows only a log's tail; a server's bind failure may be above it.
+                logs = self.data_dir / "logs"
+                said = (
+                    output
+                    + "".join(log.read_text(errors="replace") for log in sorted(logs.glob("*.log")))
+                    if logs.is_dir()
+                    else output
+                )
+                if "address already in use" in said:
                     raise PortTaken(output)
                 raise RuntimeError(f"writ up exited:\n{output}")
             try:
