@@ -13,14 +13,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from services.intake.auth.tokens import mint_local_token
-from services.platform.settings import Settings
 from tests.stack.test_writ_up_smoke import AGENCY_ID, SUBMISSION
 from tests.stack.writ_up_process import (
     RunningStack,
     alive,
     kill_leftovers,
     minimal_pdf,
+    register_agency,
     stop_process,
 )
 
@@ -74,24 +73,9 @@ def test_writ_up_runs_several_api_and_worker_processes(
         assert first["WRIT_AUDIT_CHECKPOINT_EVERY_MINUTES"] != "0"
         assert second["WRIT_AUDIT_CHECKPOINT_EVERY_MINUTES"] == "0"
 
-        settings = Settings(data_dir=str(data_dir), api_port=stack_ports["--api-port"])
-        admin = mint_local_token(settings, subject="scale-admin", roles=["admin"])
-        agency = mint_local_token(
-            settings, subject="j.doe@raleighpd.gov", roles=["agency"], agency_id=AGENCY_ID
+        agency = register_agency(
+            stack.api, data_dir, stack_ports["--api-port"], AGENCY_ID, admin="scale-admin"
         )
-        created = httpx.post(
-            f"{stack.api}/v1/agencies",
-            headers={"Authorization": f"Bearer {admin}"},
-            json={
-                "id": AGENCY_ID,
-                "name": "Raleigh Police Department",
-                "jurisdiction": "US-NC",
-                "email_domains": ["raleighpd.gov"],
-                "callback_number": "+19195550100",
-            },
-            timeout=30,
-        )
-        assert created.status_code == 201, created.text
         # Fresh connections each time, so both API processes take some of them.
         ids = []
         for i in range(6):

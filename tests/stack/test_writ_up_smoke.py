@@ -11,9 +11,7 @@ import time
 import httpx
 import pytest
 
-from services.intake.auth.tokens import mint_local_token
-from services.platform.settings import Settings
-from tests.stack.writ_up_process import SharedStack, alive, minimal_pdf
+from tests.stack.writ_up_process import SharedStack, alive, minimal_pdf, register_agency
 
 AGENCY_ID = "smoke-pd"
 
@@ -50,25 +48,9 @@ def test_writ_up_smoke(shared_stack: SharedStack) -> None:
     payload_key = key_file.read_text()
 
     # The stack signs and checks tokens with the default local settings.
-    settings = Settings(data_dir=str(data_dir), api_port=ports["--api-port"])
-    admin = mint_local_token(settings, subject="smoke-admin", roles=["admin"])
-    agency = mint_local_token(
-        settings, subject="j.doe@raleighpd.gov", roles=["agency"], agency_id=AGENCY_ID
+    agency = register_agency(
+        stack.api, data_dir, ports["--api-port"], AGENCY_ID, admin="smoke-admin"
     )
-
-    created = httpx.post(
-        f"{stack.api}/v1/agencies",
-        headers={"Authorization": f"Bearer {admin}"},
-        json={
-            "id": AGENCY_ID,
-            "name": "Raleigh Police Department",
-            "jurisdiction": "US-NC",
-            "email_domains": ["raleighpd.gov"],
-            "callback_number": "+19195550100",
-        },
-        timeout=30,
-    )
-    assert created.status_code == 201, created.text
 
     submitted = httpx.post(
         f"{stack.api}/v1/legal-processes",

@@ -193,3 +193,29 @@ class SharedStack:
             stop_process(self.current.proc)
             self.current = None
         kill_leftovers(self.data_dir)
+
+
+def register_agency(api: str, data_dir: Path, api_port: int, agency_id: str, admin: str) -> str:
+    """Register a Raleigh PD agency on the running stack (as ``admin``, minted with the
+    stack's default local settings) and return a token for its officer."""
+    from services.intake.auth.tokens import mint_local_token
+    from services.platform.settings import Settings
+
+    settings = Settings(data_dir=str(data_dir), api_port=api_port)
+    token = mint_local_token(settings, subject=admin, roles=["admin"])
+    created = httpx.post(
+        f"{api}/v1/agencies",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "id": agency_id,
+            "name": "Raleigh Police Department",
+            "jurisdiction": "US-NC",
+            "email_domains": ["raleighpd.gov"],
+            "callback_number": "+19195550100",
+        },
+        timeout=30,
+    )
+    assert created.status_code == 201, created.text
+    return mint_local_token(
+        settings, subject="j.doe@raleighpd.gov", roles=["agency"], agency_id=agency_id
+    )

@@ -116,25 +116,36 @@ async def test_a_status_write_lost_with_its_worker_times_out_in_seconds_not_a_mi
     assert RECORD["start_to_close_timeout"] == dt.timedelta(seconds=20)
 
 
+async def _answered_once_recorded(
+    handle, recording, update, argument, *, before: Status, after: Status
+) -> None:
+    """Send ``update``; while ``recording`` holds the write of ``after``, neither its answer
+    nor the state query may report it (the query still says ``before``); released, both do."""
+    sent = await handle.start_update(update, argument, wait_for_stage=WorkflowUpdateStage.ACCEPTED)
+    await asyncio.wait_for(recording.writing.wait(), timeout=20)
+    receipt = asyncio.ensure_future(sent.result())
+    done, _ = await asyncio.wait({receipt}, timeout=2)
+    assert not done, f"answered {receipt.result().status} before the register held it"
+    assert (await handle.query(LegalProcessWorkflow.state)).status is before
+    recording.release.set()
+    assert (await receipt).status is after
+    assert recording.recorded()[-1] == after.value
+
+
 async def test_a_withdrawal_answers_withdrawn_only_once_it_is_recorded(temporal_env, task_queue):
     recording = HeldRecording(Status.WITHDRAWN)
     process = received_process(await now_of(temporal_env), BSI_AND_TOLLS)
     async with worker(temporal_env, task_queue, recording):
         handle = await start(temporal_env.client, task_queue, process)
         await wait_for(handle, awaiting_review)
-        update = await handle.start_update(
+        await _answered_once_recorded(
+            handle,
+            recording,
             LegalProcessWorkflow.withdraw,
             Withdrawal(requested_by="officer", reason="the case was closed"),
-            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            before=Status.IN_REVIEW,
+            after=Status.WITHDRAWN,
         )
-        await asyncio.wait_for(recording.writing.wait(), timeout=20)
-        receipt = asyncio.ensure_future(update.result())
-        done, _ = await asyncio.wait({receipt}, timeout=2)
-        assert not done, f"answered {receipt.result().status} before the register held it"
-        assert (await handle.query(LegalProcessWorkflow.state)).status is Status.IN_REVIEW
-        recording.release.set()
-        assert (await receipt).status is Status.WITHDRAWN
-        assert recording.recorded()[-1] == "withdrawn"
         assert (await handle.result()).status is Status.WITHDRAWN
 
 
@@ -150,17 +161,12 @@ async def test_a_call_back_answers_with_the_status_the_register_holds(temporal_e
     async with worker(temporal_env, task_queue, recording):
         handle = await start(temporal_env.client, task_queue, process)
         await wait_for(handle, lambda s: s.status is Status.VERIFYING)
-        update = await handle.start_update(
+        await _answered_once_recorded(
+            handle,
+            recording,
             LegalProcessWorkflow.record_callback,
             CallbackVerification(verified_by="alice", number_called="+19195550199"),
-            wait_for_stage=WorkflowUpdateStage.ACCEPTED,
+            before=Status.VERIFYING,
+            after=Status.IN_REVIEW,
         )
-        await asyncio.wait_for(recording.writing.wait(), timeout=20)
-        receipt = asyncio.ensure_future(update.result())
-        done, _ = await asyncio.wait({receipt}, timeout=2)
-        assert not done, f"answered {receipt.result().status} before the register held it"
-        assert (await handle.query(LegalProcessWorkflow.state)).status is Status.VERIFYING
-        recording.release.set()
-        assert (await receipt).status is Status.IN_REVIEW
-        assert recording.recorded()[-1] == "in_review"
         await handle.terminate("test over")
